@@ -161,16 +161,12 @@ public final class LayerSpec {
     }
 
     /**
-     * Pixels of padding before the input on each spatial side (TensorFlow's "same" puts any odd extra pixel after;
-     * PyTorch and ONNX take explicit pads, so every consumer uses these two numbers).
-     *
-     * @return {@code [before, after]} for an input of {@code size}
+     * Zero padding on each spatial side of a convolution: {@code (kernel - 1) / 2} for "same", 0 for "valid".
+     * "same" is symmetric, as in PyTorch, so with stride 2 it is not TensorFlow's SAME (which puts the odd pixel
+     * after): exporters for such formats emit an explicit pad before a VALID convolution.
      */
-    public int[] samePads(int size) {
-        if (!samePadding) return new int[] {0, 0};
-        int out = (size + stride - 1) / stride;
-        int total = Math.max(0, (out - 1) * stride + kernel - size);
-        return new int[] {total / 2, total - total / 2};
+    public int pads() {
+        return samePadding ? (kernel - 1) / 2 : 0;
     }
 
     private static final Map<LayerType, Set<String>> KEYS = Map.ofEntries(
@@ -228,6 +224,9 @@ public final class LayerSpec {
                     throw new ModelSpecException(at + ": padding must be \"valid\" or \"same\", got " + p);
                 }
                 l = l.withSamePadding("same".equals(p));
+                if (l.samePadding() && l.kernel() % 2 == 0) {
+                    throw new ModelSpecException(at + ": \"padding\": \"same\" needs an odd kernel (3, 5, ...), got " + l.kernel());
+                }
                 break;
             }
             case MAXPOOL2D:

@@ -235,12 +235,11 @@ public final class ModelSpec {
     }
 
     private static int convOut(int size, LayerSpec l, String at) {
-        if (l.samePadding()) return (size + l.stride() - 1) / l.stride();
-        if (l.kernel() > size) {
+        if (l.kernel() > size + 2 * l.pads()) {
             throw new ModelSpecException(at + ": kernel " + l.kernel() + "×" + l.kernel() + " is larger than its "
                     + size + "×" + size + " input; use \"padding\": \"same\", a smaller kernel or fewer pooling layers");
         }
-        return (size - l.kernel()) / l.stride() + 1;
+        return (size + 2 * l.pads() - l.kernel()) / l.stride() + 1;
     }
 
     static long count(long[] shape) {

@@ -1,0 +1,109 @@
+package dev.digits.core.model;
+
+import dev.digits.core.io.AtomicFiles;
+import dev.digits.core.json.Json;
+import dev.digits.core.json.JsonException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes weights in the safetensors format (an 8-byte little-endian header length, a JSON header of
+ * name → dtype, shape and byte offsets, then the raw little-endian data), so a model's weights open in any
+ * language without Digits or DJL. Only F32 tensors are used.
+ */
+public final class SafeTensors {
+    private SafeTensors() {
+    }
+
+    /** Writes {@code tensors} (in their map order) and string metadata atomically. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (metadata != null && !metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            long bytes = 4L * e.getValue().data().length;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("dtype", "F32");
+            t.put("shape", e.getValue().shape());
+            t.put("data_offsets", new long[] {offset, offset + bytes});
+            header.put(e.getKey(), t);
+            offset += bytes;
+        }
+        byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - json.length % 8) % 8;
+        ByteBuffer buf = ByteBuffer.allocate((int) (8 + json.length + pad + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(json.length + pad);
+        buf.put(json);
+        for (int i = 0; i < pad; i++) buf.put((byte) ' ');
+        java.nio.FloatBuffer data = buf.asFloatBuffer();
+        for (Tensor t : tensors.values()) data.put(t.data());
+        AtomicFiles.write(file, buf.array());
+    }
+
+    /** Reads every tensor, in file order. */
+    public static Map<String, Tensor> read(Path file) throws IOException {
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Reads every tensor from the bytes of a safetensors file; {@code source} names it in errors. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Tensor> read(byte[] bytes, String source) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < 8) throw new IllegalArgumentException(source + " is not a weights file: too short");
+        long headerLength = buf.getLong();
+        if (headerLength < 2 || headerLength > bytes.length - 8) {
+            throw new IllegalArgumentException(source + " is not a safetensors weights file (bad header length)");
+        }
+        Map<String, Object> header;
+        try {
+            header = Json.parseObject(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        } catch (JsonException e) {
+            throw new IllegalArgumentException(source + " is not a safetensors weights file: " + e.getMessage());
+        }
+        int base = (int) (8 + headerLength);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) continue;
+            Map<String, Object> t = (Map<String, Object>) e.getValue();
+            if (!"F32".equals(t.get("dtype"))) {
+                throw new IllegalArgumentException(source + ": tensor " + e.getKey() + " is " + t.get("dtype") + "; only F32 is supported");
+            }
+            List<Object> shape = (List<Object>) t.get("shape");
+            List<Object> offsets = (List<Object>) t.get("data_offsets");
+            long[] dims = new long[shape.size()];
+            for (int i = 0; i < dims.length; i++) dims[i] = ((Number) shape.get(i)).longValue();
+            long start = ((Number) offsets.get(0)).longValue();
+            long end = ((Number) offsets.get(1)).longValue();
+            if (base + end > bytes.length || start > end) {
+                throw new IllegalArgumentException(source + " is truncated: tensor " + e.getKey() + " runs past the end of the file");
+            }
+            float[] data = new float[(int) ((end - start) / 4)];
+            ByteBuffer.wrap(bytes, (int) (base + start), (int) (end - start)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+            out.put(e.getKey(), new Tensor(dims, data));
+        }
+        return out;
+    }
+
+    /** The string metadata stored in a file's header. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, String> metadata(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        Map<String, Object> header = Json.parseObject(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        Map<String, String> out = new LinkedHashMap<>();
+        Object m = header.get("__metadata__");
+        if (m instanceof Map) {
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) out.put(e.getKey(), String.valueOf(e.getValue()));
+        }
+        return out;
+    }
+
+}
