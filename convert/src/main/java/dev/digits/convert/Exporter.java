@@ -1,0 +1,28 @@
+package dev.digits.convert;
+
+import dev.digits.train.TrainedModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Writes a trained model in one format and loads such a file back in that format's real runtime. Every exporter
+ * reads the same {@link dev.digits.core.model.ModelSpec} and weights; none keeps its own copy of a network.
+ */
+public interface Exporter {
+    ExportFormat format();
+
+    /** Whether this format can store the model with {@code quantization} (the pipeline skips the rest, saying why). */
+    boolean supports(Quantization quantization);
+
+    /**
+     * Writes the model; the file appears atomically (never half-written).
+     *
+     * @param target the file to write (for TF.js: the {@code model.json}, with shards beside it)
+     * @throws UnsupportedModelException when a layer cannot be expressed, naming it and the formats that can
+     */
+    void export(TrainedModel model, ExportOptions options, Path target) throws IOException;
+
+    /** Loads a file written by {@link #export} in the real runtime. */
+    LoadedModel load(Path file, ExportOptions options) throws IOException;
+}
