@@ -2,6 +2,10 @@ package dev.digits.convert;
 
 import dev.digits.train.data.ImageSet;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * What an export should look like. Defaults follow the contract Android MNIST apps use: input {@code [1,28,28,1]}
  * float32 in [0,1], white digit on black; output {@code [1,10]} float32 probabilities.
@@ -33,6 +37,7 @@ public final class ExportOptions {
     private final ImageSet representative;
     private final String author;
     private final String version;
+    private final Map<String, Object> modelCard;
 
     private ExportOptions(Builder b) {
         this.quantization = b.quantization;
@@ -41,6 +46,7 @@ public final class ExportOptions {
         this.representative = b.representative;
         this.author = b.author;
         this.version = b.version;
+        this.modelCard = b.modelCard;
     }
 
     public static Builder builder() {
@@ -55,6 +61,7 @@ public final class ExportOptions {
         b.representative = representative;
         b.author = author;
         b.version = version;
+        b.modelCard = modelCard;
         return b;
     }
 
@@ -89,6 +96,14 @@ public final class ExportOptions {
         return version;
     }
 
+    /**
+     * The exported model's card ({@code model-card.json}: name, architecture, provenance, ...), empty when unknown;
+     * exporters copy what they can of it into the file's metadata so provenance travels with the artifact.
+     */
+    public Map<String, Object> modelCard() {
+        return modelCard;
+    }
+
     /** Settings; all optional. */
     public static final class Builder {
         private Quantization quantization = Quantization.FLOAT32;
@@ -97,6 +112,7 @@ public final class ExportOptions {
         private ImageSet representative;
         private String author = "Digits";
         private String version = "1";
+        private Map<String, Object> modelCard = Map.of();
 
         public Builder quantization(Quantization q) {
             this.quantization = q;
@@ -125,6 +141,13 @@ public final class ExportOptions {
 
         public Builder version(String v) {
             this.version = v;
+            return this;
+        }
+
+        /** The model card to carry into the file's metadata (see {@link ExportOptions#modelCard()}). */
+        public Builder modelCard(Map<String, Object> card) {
+            // Copied in order (and null values allowed): the card is JSON as read.
+            this.modelCard = card == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(card));
             return this;
         }
 
