@@ -1,0 +1,87 @@
+package dev.digits.cli;
+
+import dev.digits.core.model.Architectures;
+import dev.digits.core.model.ModelSpec;
+import dev.digits.train.Augmentation;
+import dev.digits.train.Evaluation;
+import dev.digits.train.TrainedModel;
+import dev.digits.train.Trainer;
+import dev.digits.train.data.Dataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code digits train}: trains an architecture on MNIST and writes a model directory. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a classifier on MNIST and write a model directory (weights, architecture, model card, history, plots).",
+                "Architectures: mlp, mlp512, cnn, convnet, resnet, resnet14, resnet20, or your own spec file (--model my-net.json)."},
+        footer = {"", "Examples:", "  digits train --model cnn --epochs 5", "  digits train --model cnn --seed 1 --output /tmp/run1",
+                "  digits train --model my-net.json --augment", "  digits train --model cnn --epochs 10 --resume"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, defaultValue = "cnn", paramLabel = "NAME|FILE",
+            description = "Architecture name or spec file (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = {"-e", "--epochs"}, defaultValue = "5", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Step size (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam, sgd, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--loss", defaultValue = "softmax-cross-entropy", description = "Loss function (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed, data and settings give the same model (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--augment", description = "Randomly shift (±2 px), rotate (±10°) and scale (±10%) training images for robustness to hand-drawn input.")
+    boolean augment;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model directory to write (default: models/<architecture>).")
+    Path output;
+
+    @Option(names = "--resume", description = "Continue from the last complete checkpoint in the output directory.")
+    boolean resume;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only (quick experiments).")
+    Integer limit;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelSpec spec = Architectures.get(model);
+        Trainer trainer = Trainer.builder().architecture(spec).epochs(epochs).batchSize(batchSize).learningRate(learningRate)
+                .optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null).build();
+        Path out = output != null ? output : Path.of("models", spec.name());
+        Dataset mnist = data.loadMnist();
+        if (limit != null) {
+            if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
+            mnist = new Dataset(mnist.name(), mnist.train().head(limit), mnist.test(), mnist.checksums());
+        }
+        System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s, seed %d%s%n",
+                spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, seed,
+                augment ? ", augmented" : "");
+        try (TrainedModel trained = trainer.train(mnist, out, resume)) {
+            Evaluation test = trained.evaluate(mnist.test());
+            System.out.printf(Locale.ROOT, "Test accuracy %.2f%% on %,d images. Model written to %s%n", 100 * test.accuracy(),
+                    test.total(), out.toAbsolutePath());
+            System.out.println("Pictures: training-curves.png, confusion-matrix.png, misclassified.png. Next: digits export " + out);
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.digits.cli;
+
+import dev.digits.train.QuickModels;
+import dev.digits.train.TestData;
+import dev.digits.train.TrainedModel;
+import dev.digits.train.data.ImageSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The digits command as a user runs it: real files, a really trained model, output and exit codes. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    /** What one run printed and returned. */
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            CommandLine cl = DigitsCommand.newCommandLine();
+            cl.setErr(new PrintWriter(err, true));
+            cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+    }
+
+    @BeforeAll
+    static void trainAModel() throws Exception {
+        model = dir.resolve("cnn");
+        try (TrainedModel m = QuickModels.train("cnn", 6000, model)) {
+            assertEquals(10, m.labels().size());
+        }
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[] {"train", "summary", "evaluate", "predict"}) {
+            Run r = run(c, "--help");
+            assertEquals(0, r.code, c);
+            assertTrue(r.out.contains("Usage: digits " + c), r.out);
+        }
+    }
+
+    @Test
+    void summaryPrintsTheLayerTableWithKerasParameterCounts() {
+        Run r = run("summary", "--model", "cnn");
+        assertEquals(0, r.code);
+        assertTrue(r.out.contains("conv2d_1") && r.out.contains("(26, 26, 32)") && r.out.contains("320"), r.out);
+        assertTrue(r.out.contains("Total params: 93,322"), r.out);
+    }
+
+    @Test
+    void unknownArchitectureIsOneLineWithoutStackTraceAndExitCodeThree() {
+        Run r = run("summary", "--model", "vgg16");
+        assertEquals(ExitCodes.INVALID_INPUT, r.code);
+        assertTrue(r.err.contains("unknown model 'vgg16'") && r.err.contains("cnn"), r.err);
+        assertFalse(r.err.contains("\tat "), r.err);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+    }
+
+    @Test
+    void verboseShowsTheStackTrace() {
+        Run r = run("summary", "--model", "vgg16", "--verbose");
+        assertEquals(ExitCodes.INVALID_INPUT, r.code);
+        assertTrue(r.err.contains("\tat "), r.err);
+    }
+
+    @Test
+    void badSpecFileNamesTheLayer() throws Exception {
+        Path spec = dir.resolve("bad.json");
+        Files.writeString(spec, "{\"name\":\"bad\",\"input\":[28,28,1],\"layers\":[{\"type\":\"conv2d\",\"filters\":8,\"kernel\":40},"
+                + "{\"type\":\"flatten\"},{\"type\":\"dense\",\"units\":10,\"activation\":\"softmax\"}]}");
+        Run r = run("summary", "--model", spec.toString());
+        assertEquals(ExitCodes.INVALID_INPUT, r.code);
+        assertTrue(r.err.contains("layer 1") && r.err.contains("kernel 40"), r.err);
+    }
+
+    @Test
+    void missingModelDirectorySaysHowToMakeOne() {
+        Run r = run("evaluate", dir.resolve("nothing-here").toString(), "--data", System.getProperty("digits.data"));
+        assertEquals(ExitCodes.INVALID_INPUT, r.code);
+        assertTrue(r.err.contains("does not exist") && r.err.contains("digits train"), r.err);
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("train", "--epoch", "3");
+        assertEquals(ExitCodes.USAGE, r.code);
+    }
+
+    @Test
+    void evaluatePrintsAccuracyPerClassAndConfusionMatrix() {
+        Run r = run("evaluate", model.toString(), "--data", System.getProperty("digits.data"), "--plots", dir.resolve("plots").toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("Accuracy") && r.out.contains("precision") && r.out.contains("Confusion matrix"), r.out);
+        assertTrue(Files.exists(dir.resolve("plots/confusion-matrix.png")));
+    }
+
+    @Test
+    void predictReadsMnistDigitsSavedAsPngAndDarkInkOnPaper() throws Exception {
+        ImageSet test = TestData.mnist().test();
+        Path white = dir.resolve("seven.png");
+        Path paper = dir.resolve("seven-on-paper.png");
+        // Test image 0 is a 7: once as MNIST has it (white on black, upscaled), once inverted like ink on paper.
+        BufferedImage a = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
+        BufferedImage b = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 112; y++) {
+            for (int x = 0; x < 112; x++) {
+                int v = test.pixel(0, y / 4, x / 4);
+                a.setRGB(x, y, v * 0x010101);
+                b.setRGB(x, y, (255 - v) * 0x010101);
+            }
+        }
+        ImageIO.write(a, "png", white.toFile());
+        ImageIO.write(b, "png", paper.toFile());
+        Run r = run("predict", model.toString(), white.toString(), paper.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("seven.png: 7 (") && r.out.contains("seven-on-paper.png: 7 ("), r.out);
+    }
+
+    @Test
+    void predictSaysNoDigitForABlankImage() throws Exception {
+        Path blank = dir.resolve("blank.png");
+        ImageIO.write(new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB), "png", blank.toFile());
+        Run r = run("predict", model.toString(), blank.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("blank.png: no digit found"), r.out);
+    }
+
+    @Test
+    void predictRejectsAFileThatIsNotAnImage() throws Exception {
+        Path text = dir.resolve("notes.png");
+        Files.writeString(text, "not an image");
+        Run r = run("predict", model.toString(), text.toString());
+        assertEquals(ExitCodes.INVALID_INPUT, r.code);
+        assertTrue(r.err.contains("notes.png is not an image"), r.err);
+    }
+}
