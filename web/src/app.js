@@ -1,0 +1,295 @@
+// The page: wires the drawing pad, the shared preprocessing and the two ways of running a model to the controls.
+
+import { preprocess } from './preprocess.js';
+import { DrawingPad } from './drawing-pad.js';
+import { listModels, predictOnServer } from './server-api.js';
+import { OnDeviceModel } from './on-device.js';
+
+/** Longest side an uploaded picture is reduced to before preprocessing; MNIST ends at 28 pixels anyway. */
+const MAX_UPLOAD_SIDE = 1024;
+const STORAGE_MODE = 'digits.mode';
+const STORAGE_MODEL = 'digits.model';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  pad: $('pad'),
+  detect: $('detect'),
+  clear: $('clear'),
+  upload: $('upload'),
+  model: $('model'),
+  status: $('status'),
+  result: $('result'),
+  digit: $('digit'),
+  probability: $('probability'),
+  inference: $('inference'),
+  ranOn: $('ran-on'),
+  bars: $('bars'),
+  seen: $('seen'),
+};
+
+const state = {
+  mode: 'server',
+  /** @type {import('./server-api.js').ModelChoice[]} */
+  choices: [],
+  /** @type {import('./server-api.js').ModelChoice|null} */
+  choice: null,
+  /** The model loaded in the page, or the promise of it while it loads. */
+  device: null,
+  deviceKey: null,
+  /** Results shown so far; exposed on the result element so scripts can wait for the next one. */
+  shown: 0,
+};
+
+const pad = new DrawingPad(els.pad);
+const barRows = buildBars();
+
+function buildBars() {
+  const rows = [];
+  for (let d = 0; d < 10; d++) {
+    const li = document.createElement('li');
+    li.innerHTML = `<span class="label">${d}</span><span class="track"><span class="fill"></span></span>`
+      + '<span class="value">–</span>';
+    els.bars.append(li);
+    rows.push({ li, fill: li.querySelector('.fill'), value: li.querySelector('.value') });
+  }
+  return rows;
+}
+
+function keyOf(choice) {
+  return choice ? `${choice.name}@${choice.version}` : '';
+}
+
+function setStatus(text, isError = false) {
+  els.status.textContent = text;
+  els.status.classList.toggle('error', isError);
+}
+
+function formatPercent(p) {
+  return `${(p * 100).toFixed(p >= 0.9995 || p < 0.0005 ? 0 : 1)}%`;
+}
+
+function formatMs(ms) {
+  if (ms == null) return '–';
+  return `${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+}
+
+function formatSize(bytes) {
+  if (bytes == null) return '';
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
+function drawSeen(pixels) {
+  const ctx = els.seen.getContext('2d');
+  const image = ctx.createImageData(28, 28);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.round(pixels[i] * 255);
+    image.data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function showResult(answer, ranOn) {
+  const { digit, probability, probabilities } = answer;
+  els.result.classList.remove('none');
+  els.digit.textContent = String(digit);
+  els.probability.textContent = formatPercent(probability);
+  els.inference.textContent = formatMs(answer.inferenceMs);
+  els.ranOn.textContent = ranOn;
+  barRows.forEach((row, d) => {
+    const p = probabilities[d] ?? 0;
+    row.fill.style.width = `${(p * 100).toFixed(1)}%`;
+    row.value.textContent = formatPercent(p);
+    row.li.classList.toggle('top', d === digit);
+    row.li.setAttribute('aria-label', `${d}: ${formatPercent(p)}`);
+  });
+  publish({ digit: String(digit), source: ranOn.startsWith('server') ? 'server' : 'device' });
+}
+
+function showNothing(text) {
+  els.result.classList.add('none');
+  els.digit.textContent = '–';
+  els.probability.textContent = '–';
+  els.inference.textContent = '–';
+  els.ranOn.textContent = text;
+  barRows.forEach((row) => {
+    row.fill.style.width = '0';
+    row.value.textContent = '–';
+    row.li.classList.remove('top');
+    row.li.removeAttribute('aria-label');
+  });
+  publish({ digit: 'none', source: 'none' });
+}
+
+// Scripts and tests read the outcome from these attributes instead of parsing the visible text.
+function publish({ digit, source }) {
+  state.shown += 1;
+  els.result.dataset.digit = digit;
+  els.result.dataset.source = source;
+  els.result.dataset.shown = String(state.shown);
+}
+
+async function detect() {
+  if (pad.isBlank()) {
+    setStatus('Draw a digit first, or upload a picture of one.');
+    return;
+  }
+  els.detect.disabled = true;
+  try {
+    const digit = preprocess(pad.imageData());
+    drawSeen(digit.pixels);
+    if (!digit.found) {
+      showNothing('No digit found');
+      setStatus('No digit found: the picture has no clear ink on a plain background.');
+      return;
+    }
+    if (state.mode === 'device') {
+      const model = await deviceModel();
+      const answer = await model.predict(digit.pixels);
+      showResult(answer, `this device (${model.choice.name} v${model.choice.version})`);
+    } else {
+      const answer = await predictOnServer(digit.pixels, state.choice);
+      showResult(answer, `server (${answer.model.name} v${answer.model.version})`);
+    }
+    if (els.status.classList.contains('error')) setStatus('');
+  } catch (e) {
+    setStatus(state.mode === 'server'
+      ? `The server did not answer (${e.message}). On-device mode works offline once its model is loaded.`
+      : `On-device inference failed: ${e.message}`, true);
+  } finally {
+    els.detect.disabled = false;
+  }
+}
+
+function clearAll() {
+  pad.clear();
+  els.upload.value = '';
+  showNothing('–');
+  drawSeen(new Float32Array(784));
+  setStatus('');
+}
+
+async function upload(file) {
+  if (!file) return;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    setStatus(`${file.name} is not an image this browser can decode: use PNG, JPEG, GIF, BMP or WebP.`, true);
+    return;
+  }
+  const scale = Math.min(1, MAX_UPLOAD_SIDE / Math.max(bitmap.width, bitmap.height));
+  const w = Math.max(1, Math.round(bitmap.width * scale));
+  const h = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // Left transparent: preprocessing composites transparency on white, exactly as the server does.
+  ctx.drawImage(bitmap, 0, 0, w, h);
+  pad.showPicture(bitmap, ctx.getImageData(0, 0, w, h));
+  setStatus(`${file.name}: ${bitmap.width}×${bitmap.height}`);
+  await detect();
+}
+
+/** The chosen model running in the page, loading it (once) when needed. */
+function deviceModel() {
+  const key = keyOf(state.choice);
+  if (!state.choice) return Promise.reject(new Error('no model is available yet'));
+  if (state.device && state.deviceKey === key) return state.device;
+  const previous = state.device;
+  state.deviceKey = key;
+  const choice = state.choice;
+  setStatus(`Loading ${choice.name} v${choice.version} into the page…`);
+  state.device = OnDeviceModel.load(choice).then((model) => {
+    setStatus(`${choice.name} v${choice.version} runs on this device (${formatSize(model.size)}`
+      + `${model.fromCache ? ', from cache' : ', downloaded'}): it keeps working offline.`);
+    return model;
+  }, (e) => {
+    if (state.deviceKey === key) {
+      state.device = null;
+      state.deviceKey = null;
+    }
+    throw e;
+  });
+  if (previous) previous.then((m) => m.release()).catch(() => {});
+  return state.device;
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  localStorage.setItem(STORAGE_MODE, mode);
+  document.querySelector(`input[name="mode"][value="${mode}"]`).checked = true;
+  renderModelOptions();
+  if (mode === 'device') {
+    deviceModel().catch((e) => setStatus(`Could not load the model into the page: ${e.message}`, true));
+  } else {
+    setStatus('');
+  }
+}
+
+function renderModelOptions() {
+  els.model.replaceChildren();
+  for (const c of state.choices) {
+    const option = document.createElement('option');
+    option.value = keyOf(c);
+    const size = c.onnx && c.onnx.size != null ? `, ${formatSize(c.onnx.size)}` : '';
+    option.textContent = `${c.name} v${c.version}${c.latest ? ' (latest)' : ''}${state.mode === 'device' ? size : ''}`;
+    option.disabled = state.mode === 'device' && !c.onnx;
+    els.model.append(option);
+  }
+  els.model.disabled = state.choices.length === 0;
+  if (state.choice) els.model.value = keyOf(state.choice);
+}
+
+function chooseModel(key) {
+  state.choice = state.choices.find((c) => keyOf(c) === key) || state.choice;
+  localStorage.setItem(STORAGE_MODEL, keyOf(state.choice));
+  if (state.mode === 'device') {
+    deviceModel().catch((e) => setStatus(`Could not load the model into the page: ${e.message}`, true));
+  }
+}
+
+async function loadModels() {
+  try {
+    state.choices = await listModels();
+  } catch (e) {
+    els.model.replaceChildren(new Option('No models: the server is unreachable'));
+    setStatus(`Could not list the models (${e.message}).`, true);
+    return;
+  }
+  const remembered = localStorage.getItem(STORAGE_MODEL);
+  state.choice = state.choices.find((c) => keyOf(c) === remembered)
+    || state.choices.find((c) => c.latest)
+    || state.choices[0]
+    || null;
+  if (!state.choice) {
+    els.model.replaceChildren(new Option('The server has no models'));
+    return;
+  }
+  setMode(localStorage.getItem(STORAGE_MODE) === 'device' ? 'device' : 'server');
+}
+
+els.detect.addEventListener('click', detect);
+els.clear.addEventListener('click', clearAll);
+els.upload.addEventListener('change', () => upload(els.upload.files[0]));
+els.model.addEventListener('change', () => chooseModel(els.model.value));
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => radio.checked && setMode(radio.value));
+}
+els.pad.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    detect();
+  } else if (e.key === 'Delete' || e.key === 'Backspace' || e.key === 'Escape') {
+    e.preventDefault();
+    clearAll();
+  }
+});
+
+showNothing('–');
+els.result.dataset.shown = '0';
+state.shown = 0;
+loadModels();
+
+if ('serviceWorker' in navigator) {
+  // The service worker keeps the page itself available offline; on-device inference needs nothing else.
+  navigator.serviceWorker.register('sw.js').catch((e) => console.warn('offline support unavailable:', e));
+}

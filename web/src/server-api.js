@@ -1,0 +1,90 @@
+// The Digits HTTP API as the page uses it: the model catalogue and predictions on the server.
+
+/** An API failure, with the server's {"error", "detail"} when it sent one. */
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+async function failure(response) {
+  let message = `${response.status} ${response.statusText}`.trim();
+  try {
+    const body = await response.json();
+    if (body && body.error) message = body.detail ? `${body.error}: ${body.detail}` : body.error;
+  } catch {
+    // Not JSON (a proxy's page, say): the status line says enough.
+  }
+  return new ApiError(message, response.status);
+}
+
+/**
+ * One model version as the page needs it.
+ * @typedef {{name: string, version: string, latest: boolean, sha256: string|null,
+ *   onnx: {url: string, size: number|null, sha256: string|null}|null}} ModelChoice
+ */
+
+/**
+ * Lists every version of every model, newest first within a model, from GET /api/v1/models.
+ * @returns {Promise<ModelChoice[]>}
+ */
+export async function listModels(fetchImpl = fetch) {
+  const response = await fetchImpl('api/v1/models', { headers: { Accept: 'application/json' } });
+  if (!response.ok) throw await failure(response);
+  return modelChoices(await response.json());
+}
+
+/**
+ * Flattens the catalogue into one choice per model version.
+ * @param {{models: Array<{name: string, latest?: string, versions: Array<object>}>}} catalogue
+ * @returns {ModelChoice[]}
+ */
+export function modelChoices(catalogue) {
+  const choices = [];
+  for (const model of catalogue.models || []) {
+    const versions = model.versions || [];
+    const latest = model.latest ?? (versions.length ? versions[versions.length - 1].version : null);
+    for (const v of [...versions].reverse()) {
+      const onnx = (v.formats || []).find((f) => f.format === 'onnx');
+      choices.push({
+        name: model.name,
+        version: String(v.version),
+        latest: String(v.version) === String(latest),
+        sha256: v.sha256 ?? null,
+        onnx: onnx ? { url: onnx.url, size: onnx.size ?? null, sha256: onnx.sha256 ?? null } : null,
+      });
+    }
+  }
+  return choices;
+}
+
+/**
+ * Classifies 784 preprocessed pixels on the server.
+ * @param {Float32Array} pixels 28x28 values in [0, 1], white digit on black
+ * @param {{name: string, version: string}|null} model null for the server's default
+ * @returns {Promise<{digit: number, probability: number, probabilities: number[], inferenceMs: number|null,
+ *   model: {name: string, version: string}}>}
+ */
+export async function predictOnServer(pixels, model, fetchImpl = fetch) {
+  const body = { pixels: Array.from(pixels) };
+  if (model) {
+    body.model = model.name;
+    body.version = model.version;
+  }
+  const response = await fetchImpl('api/v1/predict', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await failure(response);
+  const answer = await response.json();
+  return {
+    digit: answer.digit,
+    probability: answer.probability,
+    probabilities: answer.probabilities,
+    inferenceMs: answer.timing ? answer.timing.inferenceMs : null,
+    model: answer.model,
+  };
+}
