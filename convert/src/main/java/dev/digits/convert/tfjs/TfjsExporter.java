@@ -1,0 +1,187 @@
+package dev.digits.convert.tfjs;
+
+import ai.djl.engine.Engine;
+import dev.digits.convert.ExportFormat;
+import dev.digits.convert.ExportOptions;
+import dev.digits.convert.ExportOptions.InputLayout;
+import dev.digits.convert.ExportOptions.InputType;
+import dev.digits.convert.Exporter;
+import dev.digits.convert.LoadedModel;
+import dev.digits.convert.Quantization;
+import dev.digits.convert.UnsupportedModelException;
+import dev.digits.core.json.Json;
+import dev.digits.core.model.ModelSpec;
+import dev.digits.train.Provenance;
+import dev.digits.train.TrainedModel;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a TensorFlow.js LayersModel — {@code model.json} (Keras topology, weights manifest, labels and input
+ * contract in {@code userDefinedMetadata}) and binary weight shards beside it — that {@code tf.loadLayersModel}
+ * loads in a browser; and loads such a file back in real TF.js under node to check it.
+ *
+ * <pre>{@code
+ * const model = await tf.loadLayersModel('model/model.json');
+ * const {labels} = model.getUserDefinedMetadata();
+ * const probabilities = model.predict(pixels.reshape([1, 28, 28, 1]));   // float32 in [0,1], white on black
+ * }</pre>
+ *
+ * <p>Input: NHWC {@code [null,28,28,1]} float32 in [0,1] by default (flat models: {@code [null,784]}); FLAT and
+ * NCHW layouts and 0–255 integer input (int32, as {@code tf.browser.fromPixels} returns) are added as Keras layers
+ * in front. Quantization: float32, float16, and dynamic int8 as TF.js' uint8 affine weight quantization (kernels
+ * only); all are dequantized to float32 by TF.js at load. Full-integer quantization has no TF.js form.
+ *
+ * <p>Shards are named as the TF.js converter names them ({@code group1-shard1of1.bin}, cut at 4 MiB) when the file
+ * is called {@code model.json}; a file with another name prefixes its shards with its own name, so two exports can
+ * share a directory.
+ */
+public final class TfjsExporter implements Exporter {
+    /** The TF.js version the files are written for and verified with. */
+    public static final String TFJS_VERSION = "4.22.0";
+
+    @Override
+    public ExportFormat format() {
+        return ExportFormat.TFJS;
+    }
+
+    @Override
+    public boolean supports(Quantization quantization) {
+        return quantization != Quantization.FULL_INT8;
+    }
+
+    @Override
+    public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
+        if (!supports(options.quantization())) {
+            throw new UnsupportedModelException("TF.js LayersModels store quantized weights but compute in float, so "
+                    + options.quantization().id() + " (full-integer) quantization has no TF.js form; use float16 or"
+                    + " int8-dynamic here, or export TFLite or ONNX for full-integer models");
+        }
+        ModelSpec spec = model.spec();
+        InputLayout layout = options.layoutOr(KerasModel.defaultLayout(spec));
+        KerasModel keras = KerasModel.of(spec, model.weights(), layout, options.inputType());
+        WeightShards shards = WeightShards.of(keras.weights(), options.quantization());
+
+        Path file = target.toAbsolutePath().normalize();
+        Path dir = file.getParent();
+        String prefix = shardPrefix(file);
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < shards.shardCount(); i++) paths.add(prefix + "group1-shard" + (i + 1) + "of" + shards.shardCount() + ".bin");
+
+        Map<String, Object> manifestGroup = new LinkedHashMap<>();
+        manifestGroup.put("paths", paths);
+        manifestGroup.put("weights", shards.entries());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("format", "layers-model");
+        json.put("generatedBy", "Digits " + Provenance.version() + " training (DJL " + Engine.getDjlVersion() + ", PyTorch)");
+        json.put("convertedBy", "Digits " + Provenance.version());
+        json.put("modelTopology", keras.topology(TFJS_VERSION));
+        json.put("weightsManifest", List.of(manifestGroup));
+        json.put("userDefinedMetadata", metadata(model, options, keras, layout));
+
+        writeAll(dir, file, paths, shards, Json.write(json));
+    }
+
+    /** Labels, the input contract and where the model came from, for the page that loads it. */
+    private static Map<String, Object> metadata(TrainedModel model, ExportOptions options, KerasModel keras, InputLayout layout) {
+        Map<String, Object> input = new LinkedHashMap<>();
+        List<Object> shape = new ArrayList<>();
+        shape.add(null);
+        for (int d : keras.inputShape()) shape.add(d);
+        input.put("shape", shape);
+        input.put("dtype", keras.inputDtype());
+        input.put("layout", layout.name());
+        input.put("range", options.inputType() == InputType.UINT8 ? List.of(0, 255) : List.of(0, 1));
+
+        Map<String, Object> preprocessing = new LinkedHashMap<>();
+        preprocessing.put("form", "MNIST");
+        preprocessing.put("height", model.spec().inputShape().isFlat() ? null : model.spec().inputShape().height());
+        preprocessing.put("width", model.spec().inputShape().isFlat() ? null : model.spec().inputShape().width());
+        preprocessing.put("ink", "white on black");
+        preprocessing.put("scale", options.inputType() == InputType.UINT8 ? "0-255 integers" : "pixel / 255");
+
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("labels", model.labels());
+        m.put("input", input);
+        Map<String, Object> output = new LinkedHashMap<>();
+        output.put("shape", Arrays.asList(null, model.spec().classes()));
+        output.put("values", "softmax probabilities, in the order of labels");
+        m.put("output", output);
+        m.put("preprocessing", preprocessing);
+        m.put("architecture", model.spec().name());
+        m.put("quantization", options.quantization().id());
+        m.put("author", options.author());
+        m.put("version", options.version());
+        m.put("digits", Provenance.version());
+        return m;
+    }
+
+    private static String shardPrefix(Path file) {
+        String name = file.getFileName().toString();
+        if (name.equals("model.json")) return "";
+        int dot = name.lastIndexOf('.');
+        return (dot > 0 ? name.substring(0, dot) : name) + ".";
+    }
+
+    /**
+     * Writes every file into a temporary directory beside the target, then moves the shards into place and
+     * model.json last: a reader sees the old model or the complete new one, and never a model.json whose shards are
+     * missing. Shards of an earlier export under the same name that the new one no longer uses are then removed.
+     */
+    private static void writeAll(Path dir, Path file, List<String> paths, WeightShards shards, String json) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempDirectory(dir, "." + file.getFileName() + ".");
+        try {
+            for (int i = 0; i < paths.size(); i++) Files.write(tmp.resolve(paths.get(i)), shards.shard(i));
+            Files.writeString(tmp.resolve(file.getFileName().toString()), json, StandardCharsets.UTF_8);
+            for (String p : paths) move(tmp.resolve(p), dir.resolve(p));
+            move(tmp.resolve(file.getFileName().toString()), file);
+        } finally {
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(tmp)) {
+                for (Path p : left) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(tmp);
+        }
+        removeStaleShards(dir, shardPrefix(file), new HashSet<>(paths));
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void removeStaleShards(Path dir, String prefix, Set<String> keep) throws IOException {
+        String pattern = java.util.regex.Pattern.quote(prefix) + "group\\d+-shard\\d+of\\d+\\.bin";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.matches(pattern) && !keep.contains(name)) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * Loads {@code file} (a model.json) with {@code tf.loadLayersModel} in TF.js under node; see {@link TfjsRuntime}
+     * for what must be installed. The options are not needed: the file states its own input contract.
+     */
+    @Override
+    public LoadedModel load(Path file, ExportOptions options) throws IOException {
+        return TfjsRuntime.locate().load(file);
+    }
+}

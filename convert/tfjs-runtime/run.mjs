@@ -1,0 +1,134 @@
+// Loads one TF.js LayersModel with tf.loadLayersModel (pure JavaScript CPU backend) and classifies batches of
+// images sent on stdin, answering on stdout, until stdin closes or a batch of 0 images arrives.
+//
+//   node run.mjs /path/to/model.json
+//
+// The model is loaded through tf.io.http with a fetch function that reads from disk, so shard paths are resolved
+// relative to model.json exactly as a browser resolves them against the model's URL.
+//
+// Every message is little-endian.
+//   request:  int32 n, then n × inputSize float32 values (in the model's input units; n = 0 ends the process)
+//   response: int32 kind, int32 byteLength, payload
+//     kind 1 READY   UTF-8 JSON {inputShape, inputDtype, outputShape, tfjsVersion, backend} (sent once, first)
+//     kind 2 RESULT  int32 n, int32 classes, n × classes float32 probabilities
+//     kind 3 ERROR   UTF-8 message (the process then exits)
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+// stdout carries the binary protocol: anything a library prints must go to stderr instead.
+console.log = console.error;
+console.info = console.error;
+
+const READY = 1;
+const RESULT = 2;
+const ERROR = 3;
+
+function send(kind, payload) {
+  const header = Buffer.alloc(8);
+  header.writeInt32LE(kind, 0);
+  header.writeInt32LE(payload.length, 4);
+  process.stdout.write(header);
+  process.stdout.write(payload);
+}
+
+function fail(message) {
+  send(ERROR, Buffer.from(String(message), 'utf8'));
+  process.exitCode = 1;
+  // Let stdout drain before leaving.
+  process.stdout.end(() => process.exit(1));
+}
+
+/** A fetch that serves model.json and its shards from the model's directory, refusing paths outside it. */
+function diskFetch(modelDir) {
+  return async (url) => {
+    const file = path.resolve(url);
+    if (path.dirname(file) !== modelDir && !file.startsWith(modelDir + path.sep)) {
+      return new Response(null, { status: 403, statusText: `${url} is outside ${modelDir}` });
+    }
+    try {
+      return new Response(await readFile(file), { status: 200 });
+    } catch (e) {
+      return new Response(null, { status: 404, statusText: `${file}: ${e.message}` });
+    }
+  };
+}
+
+/** Reads exactly what each request needs from stdin, however the pipe splits it into chunks. */
+class StdinReader {
+  constructor(stream) {
+    this.iterator = stream[Symbol.asyncIterator]();
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  async read(n) {
+    while (this.buffered < n) {
+      const { value, done } = await this.iterator.next();
+      if (done) return null;
+      this.chunks.push(value);
+      this.buffered += value.length;
+    }
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return out;
+  }
+}
+
+async function main() {
+  const modelJson = process.argv[2];
+  if (!modelJson) return fail('usage: node run.mjs /path/to/model.json');
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  await tf.ready();
+
+  const file = path.resolve(modelJson);
+  let model;
+  try {
+    model = await tf.loadLayersModel(tf.io.http(file, { fetchFunc: diskFetch(path.dirname(file)) }));
+  } catch (e) {
+    return fail(`tf.loadLayersModel could not load ${file}: ${e.message}`);
+  }
+  const input = model.inputs[0];
+  const sampleShape = input.shape.slice(1);
+  const inputSize = sampleShape.reduce((a, b) => a * b, 1);
+  const classes = model.outputs[0].shape[1];
+  send(READY, Buffer.from(JSON.stringify({
+    inputShape: input.shape,
+    inputDtype: input.dtype,
+    outputShape: model.outputs[0].shape,
+    tfjsVersion: tf.version.tfjs,
+    backend: tf.getBackend(),
+  }), 'utf8'));
+
+  const stdin = new StdinReader(process.stdin);
+  for (;;) {
+    const head = await stdin.read(4);
+    if (head === null) break;
+    const n = head.readInt32LE(0);
+    if (n <= 0) break;
+    const body = await stdin.read(n * inputSize * 4);
+    if (body === null) return fail(`stdin closed in the middle of a batch of ${n} images`);
+    const values = new Float32Array(n * inputSize);
+    new Uint8Array(values.buffer).set(body);
+    let probabilities;
+    try {
+      probabilities = tf.tidy(() => {
+        const x = tf.tensor(values, [n, ...sampleShape], input.dtype);
+        return model.predict(x, { batchSize: 256 }).dataSync();
+      });
+    } catch (e) {
+      return fail(`prediction failed: ${e.message}`);
+    }
+    const payload = Buffer.alloc(8 + probabilities.length * 4);
+    payload.writeInt32LE(n, 0);
+    payload.writeInt32LE(classes, 4);
+    Buffer.from(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength).copy(payload, 8);
+    send(RESULT, payload);
+  }
+}
+
+main().catch((e) => fail(e.stack || e.message));
