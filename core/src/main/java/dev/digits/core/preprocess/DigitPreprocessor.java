@@ -1,0 +1,545 @@
+package dev.digits.core.preprocess;
+
+import java.util.Arrays;
+
+/**
+ * Turns a drawing or a photo of one handwritten digit into MNIST form: 28&times;28 intensities in [0, 1], white digit
+ * on black, longer side 20 pixels, centred by centre of mass.
+ *
+ * <p>The same algorithm exists in JavaScript ({@code web/src/preprocess.js}); the test vectors in
+ * {@code core/src/test/resources/preprocess-vectors/} prove that both give the same numbers. That is why every step
+ * below is specified down to the order of the arithmetic: all of it is done in IEEE double with only {@code + - * /},
+ * {@code floor}, {@code abs}, {@code min}, {@code max} and sorting, which are exactly rounded in both languages, and only the final
+ * values are narrowed to float. Any change here must be made in the JavaScript too and the vectors regenerated.
+ *
+ * <h2>The algorithm</h2>
+ * <ol>
+ * <li><b>Grey level with transparency composited on white.</b> For an ARGB pixel (not premultiplied) with alpha
+ *     {@code a}: {@code g = ((299 r + 587 g + 114 b) * a + 255000 * (255 - a)) / 255000.0}. The numerator is an exact
+ *     integer, so {@code g} in [0, 255] is one correctly rounded division. This is luma (0.299, 0.587, 0.114) of the
+ *     colour drawn over white: a transparent PNG with dark ink reads as dark ink on white paper. Grey inputs use their
+ *     value unchanged.</li>
+ * <li><b>Background statistics from the border.</b> The border is every pixel in the first and last row and column,
+ *     each once. {@code bg} is its median, {@code mad} the median of {@code |border - bg|} (median of an even count is
+ *     the mean of the two middle values).</li>
+ * <li><b>Polarity.</b> With {@code T = minContrast} and {@code d = g - bg} for every pixel in index order:
+ *     {@code light += d - T} where {@code d > T}, {@code dark += (-d) - T} where {@code -d > T}. The image is inverted
+ *     ({@code f = 255 - g}, else {@code f = g}) when {@code dark > light}: the ink is whatever departs most from the
+ *     background, so dark ink on a mid-grey photo is found as well as on white paper. The tolerance {@code T} keeps
+ *     sensor noise and gentle lighting gradients out of the vote.</li>
+ * <li><b>Background removal.</b> {@code level = (inverted ? 255 - bg : bg) + noiseFactor * mad}, the top of the
+ *     background's noise band; each pixel's contrast is {@code c = f - level}.</li>
+ * <li><b>Blank test.</b> The strong pixels are those with {@code c >= minContrast}; fewer than {@code minInkPixels}
+ *     of them means there is no digit, and the result has {@code found == false}. In words: a digit needs at least
+ *     {@code minInkPixels} pixels standing out from the background's noise band by at least {@code minContrast} grey
+ *     levels. A blank or evenly lit page fails the contrast, and a single speck, however dark, fails the count.</li>
+ * <li><b>Contrast normalisation.</b> The strong pixels are counted per integer level {@code floor(c)} (0 to 255);
+ *     {@code peak} is the highest integer {@code b} such that at least {@code N * strongInkFraction} of the {@code N}
+ *     strong pixels have {@code c >= b}, raised to {@code minContrast} if lower. Every pixel becomes
+ *     {@code v = min(1, max(0, c / peak))}. Taking a percentile of the ink rather than its maximum lets the cores of
+ *     noisy or faint strokes reach 1, as MNIST's do, and keeps a few hot pixels from dimming the digit; a pure white
+ *     stroke's core is at 255, so {@code peak} is 255 and nothing is stretched (as long as at least that fraction of
+ *     its strong pixels is pure white, true of any stroke wider than its anti-aliased edges).</li>
+ * <li><b>Crop.</b> Ink is {@code v >= inkThreshold}. Per row and per column the ink mass is the sum of ink values
+ *     (row-major accumulation); {@code total} is their sum. Each edge of the crop box is the first row (column), coming
+ *     from that side, at which the running mass exceeds {@code total * trimFraction}; a stray speck far from the
+ *     digit is thereby left out instead of stretching the box. All values inside the box, ink or not, are kept.</li>
+ * <li><b>Scale.</b> With box {@code W x H} and {@code L = max(W, H)}, the output is
+ *     {@code w' = max(1, (W * digitSize + L / 2) / L)} by {@code h'} likewise (integer arithmetic: the longer side
+ *     becomes exactly {@code digitSize}, the other rounds half up). Resampling is area averaging, separable, columns
+ *     first: in units where a source pixel is {@code w'} wide and an output pixel {@code W} wide, output column
+ *     {@code o} is {@code sum over source i of overlap(i, o) * v(i) / W}, with the integer overlap of
+ *     {@code [i w', (i+1) w')} and {@code [o W, (o+1) W)}, summed over ascending {@code i}; then rows the same way on
+ *     the result. This shrinks and enlarges alike, and needs no rounding of coordinates.</li>
+ * <li><b>Centre of mass.</b> Over the scaled image in row-major order: {@code m += v}, {@code mx += v * (x + 0.5)},
+ *     {@code my += v * (y + 0.5)} (pixel centres, so the frame's centre is (14, 14)). The image is pasted into the
+ *     28&times;28 frame at offset {@code dx = floor((14 - mx / m) + 0.5)}, {@code dy} likewise, which puts its centre
+ *     of mass within half a pixel of (14, 14), as MNIST did. Pixels falling outside the frame are dropped.</li>
+ * <li><b>Values.</b> Each pixel is the double {@code v} narrowed to float. The scale is MNIST's {@code x / 255}: a
+ *     canvas drawn in pure white on pure black (or pure black on white) keeps exactly intensity / 255, anti-aliased
+ *     edges included, wherever the scale step copies pixels one to one. Anything fainter is stretched by step 6 so
+ *     that its strongest strokes reach 1, as they nearly always do in MNIST; a faint pencil photo thus looks like
+ *     MNIST rather than like a grey ghost of it.</li>
+ * </ol>
+ *
+ * <p>Instances are immutable and thread-safe. A call allocates a few arrays (one double per input pixel plus small
+ * ones) and nothing per pixel.
+ */
+public final class DigitPreprocessor {
+    private static final int FRAME = PreprocessedDigit.SIZE;
+    private static final double CENTRE = FRAME / 2.0;
+
+    private static final DigitPreprocessor DEFAULTS = new Builder().build();
+
+    private final int digitSize;
+    private final double minContrast;
+    private final int minInkPixels;
+    private final double noiseFactor;
+    private final double inkThreshold;
+    private final double trimFraction;
+    private final double strongInkFraction;
+
+    private DigitPreprocessor(Builder b) {
+        this.digitSize = b.digitSize;
+        this.minContrast = b.minContrast;
+        this.minInkPixels = b.minInkPixels;
+        this.noiseFactor = b.noiseFactor;
+        this.inkThreshold = b.inkThreshold;
+        this.trimFraction = b.trimFraction;
+        this.strongInkFraction = b.strongInkFraction;
+    }
+
+    /** The preprocessor with every setting at its default. */
+    public static DigitPreprocessor defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this preprocessor's settings. */
+    public Builder toBuilder() {
+        return new Builder()
+                .digitSize(digitSize)
+                .minContrast(minContrast)
+                .minInkPixels(minInkPixels)
+                .noiseFactor(noiseFactor)
+                .inkThreshold(inkThreshold)
+                .trimFraction(trimFraction)
+                .strongInkFraction(strongInkFraction);
+    }
+
+    /** Length in pixels of the digit's longer side in the 28&times;28 frame (default 20, as MNIST). */
+    public int digitSize() {
+        return digitSize;
+    }
+
+    /** Grey levels (of 255) by which ink must clear the background's noise band (default 24). */
+    public double minContrast() {
+        return minContrast;
+    }
+
+    /** How many pixels must show that contrast for the image to hold a digit (default 5). */
+    public int minInkPixels() {
+        return minInkPixels;
+    }
+
+    /** Multiple of the border's median absolute deviation added to its median to give the background level (default 3). */
+    public double noiseFactor() {
+        return noiseFactor;
+    }
+
+    /** Normalised value from which a pixel counts as ink for the crop box (default 0.25). */
+    public double inkThreshold() {
+        return inkThreshold;
+    }
+
+    /** Fraction of the ink mass each side of the crop box may leave out to ignore stray specks (default 0.005). */
+    public double trimFraction() {
+        return trimFraction;
+    }
+
+    /** Fraction of the strong pixels that reach full intensity 1 (default 0.1). */
+    public double strongInkFraction() {
+        return strongInkFraction;
+    }
+
+    /**
+     * Preprocesses ARGB pixels, laid out as Android's {@code Bitmap.getPixels} and Java's
+     * {@code BufferedImage.getRGB} give them: {@code 0xAARRGGBB}, not premultiplied, row-major, no padding.
+     *
+     * @throws IllegalArgumentException when the sizes are not positive or the array does not hold exactly
+     *                                  {@code width * height} pixels
+     */
+    public PreprocessedDigit process(int[] argb, int width, int height) {
+        int n = checkedSize(argb == null ? -1 : argb.length, width, height, "argb");
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            int p = argb[i];
+            int a = p >>> 24;
+            int r = (p >>> 16) & 0xFF;
+            int gr = (p >>> 8) & 0xFF;
+            int b = p & 0xFF;
+            // Exact integer (at most 255000 * 255), so one rounding in total, the same as in JavaScript.
+            int num = (299 * r + 587 * gr + 114 * b) * a + 255000 * (255 - a);
+            g[i] = num / 255000.0;
+        }
+        return run(g, width, height);
+    }
+
+    /**
+     * Preprocesses 8-bit grey levels (unsigned, 0 = black, 255 = white), row-major. Either polarity is accepted.
+     *
+     * @throws IllegalArgumentException when the sizes do not match
+     */
+    public PreprocessedDigit processGray(byte[] gray, int width, int height) {
+        int n = checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = gray[i] & 0xFF;
+        }
+        return run(g, width, height);
+    }
+
+    /**
+     * Preprocesses grey levels 0 (black) to 255 (white) held in ints, row-major. Either polarity is accepted.
+     *
+     * @throws IllegalArgumentException when the sizes do not match or a value is outside [0, 255]
+     */
+    public PreprocessedDigit processGray(int[] gray, int width, int height) {
+        int n = checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            int v = gray[i];
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("grey level " + v + " at index " + i + " is outside [0, 255]");
+            }
+            g[i] = v;
+        }
+        return run(g, width, height);
+    }
+
+    private static int checkedSize(int length, int width, int height, String what) {
+        if (length < 0) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("image size must be positive, was " + width + "x" + height);
+        }
+        long n = (long) width * height;
+        if (n != length) {
+            throw new IllegalArgumentException(what + " holds " + length + " pixels, a " + width + "x" + height
+                    + " image has " + n);
+        }
+        return (int) n;
+    }
+
+    /** Steps 2 to 10 on grey levels in [0, 255]; {@code g} is reused as scratch space. */
+    private PreprocessedDigit run(double[] g, int w, int h) {
+        int n = g.length;
+
+        // Step 2: the border is nearly always background, even when a stroke touches it, so its median is a robust
+        // background estimate and its median absolute deviation a robust noise estimate.
+        double[] border = border(g, w, h);
+        Arrays.sort(border);
+        double bg = median(border);
+        for (int i = 0; i < border.length; i++) {
+            border[i] = Math.abs(border[i] - bg);
+        }
+        Arrays.sort(border);
+        double mad = median(border);
+
+        // Step 3: polarity by which side of the background holds more contrast beyond the tolerance.
+        double t = minContrast;
+        double light = 0;
+        double dark = 0;
+        for (int i = 0; i < n; i++) {
+            double d = g[i] - bg;
+            if (d > t) {
+                light += d - t;
+            } else if (-d > t) {
+                dark += -d - t;
+            }
+        }
+        boolean invert = dark > light;
+
+        // Steps 4 and 5: contrast above the background's noise band; count the strong pixels per integer level.
+        double level = (invert ? 255.0 - bg : bg) + noiseFactor * mad;
+        int[] histogram = new int[256];
+        int strong = 0;
+        for (int i = 0; i < n; i++) {
+            double f = invert ? 255.0 - g[i] : g[i];
+            double c = f - level;
+            g[i] = c;
+            if (c >= minContrast) {
+                histogram[Math.min(255, (int) Math.floor(c))]++;
+                strong++;
+            }
+        }
+        if (strong < minInkPixels) {
+            return PreprocessedDigit.notFound(invert);
+        }
+
+        // Step 6: the level reached by the strongest strongInkFraction of the strong pixels becomes 1.
+        double need = strong * strongInkFraction;
+        double peak = 0;
+        int cum = 0;
+        for (int b = 255; b >= 0; b--) {
+            cum += histogram[b];
+            if (cum >= need) {
+                peak = b;
+                break;
+            }
+        }
+        if (peak < minContrast) {
+            peak = minContrast;
+        }
+
+        // Normalise in place and measure the ink mass per row and column for the crop.
+        double[] rowMass = new double[h];
+        double[] colMass = new double[w];
+        double total = 0;
+        for (int y = 0, i = 0; y < h; y++) {
+            for (int x = 0; x < w; x++, i++) {
+                double v = g[i] / peak;
+                if (v < 0) {
+                    v = 0;
+                } else if (v > 1) {
+                    v = 1;
+                }
+                g[i] = v;
+                if (v >= inkThreshold) {
+                    rowMass[y] += v;
+                    colMass[x] += v;
+                    total += v;
+                }
+            }
+        }
+
+        // Step 7: crop, trimming at most trimFraction of the ink mass from each side.
+        double limit = total * trimFraction;
+        int top0 = firstOver(rowMass, limit);
+        int bottom = lastOver(rowMass, limit);
+        int left = firstOver(colMass, limit);
+        int right = lastOver(colMass, limit);
+        if (top0 > bottom || left > right) {
+            // Cannot happen for trimFraction < 0.5 in exact arithmetic; fall back to the plain bounding box.
+            top0 = firstOver(rowMass, 0);
+            bottom = lastOver(rowMass, 0);
+            left = firstOver(colMass, 0);
+            right = lastOver(colMass, 0);
+        }
+        int cw = right - left + 1;
+        int ch = bottom - top0 + 1;
+
+        // Step 8: longer side to digitSize, area averaging, columns then rows.
+        int longer = Math.max(cw, ch);
+        int ow = Math.max(1, (cw * digitSize + longer / 2) / longer);
+        int oh = Math.max(1, (ch * digitSize + longer / 2) / longer);
+        double[] cols = new double[ch * ow];
+        for (int y = 0; y < ch; y++) {
+            int rowStart = (top0 + y) * w + left;
+            for (int o = 0; o < ow; o++) {
+                int lo = o * cw;
+                int hi = lo + cw;
+                double sum = 0;
+                for (int i = lo / ow; i * ow < hi; i++) {
+                    int overlap = Math.min((i + 1) * ow, hi) - Math.max(i * ow, lo);
+                    sum += overlap * g[rowStart + i];
+                }
+                cols[y * ow + o] = sum / cw;
+            }
+        }
+        double[] scaled = new double[oh * ow];
+        for (int o = 0; o < oh; o++) {
+            int lo = o * ch;
+            int hi = lo + ch;
+            for (int x = 0; x < ow; x++) {
+                double sum = 0;
+                for (int j = lo / oh; j * oh < hi; j++) {
+                    int overlap = Math.min((j + 1) * oh, hi) - Math.max(j * oh, lo);
+                    sum += overlap * cols[j * ow + x];
+                }
+                scaled[o * ow + x] = sum / ch;
+            }
+        }
+
+        // Step 9: centre of mass to the frame's centre, shift rounded half up.
+        double m = 0;
+        double mx = 0;
+        double my = 0;
+        for (int y = 0, i = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++, i++) {
+                double v = scaled[i];
+                m += v;
+                mx += v * (x + 0.5);
+                my += v * (y + 0.5);
+            }
+        }
+        if (!(m > 0)) {
+            return PreprocessedDigit.notFound(invert);
+        }
+        int dx = (int) Math.floor((CENTRE - mx / m) + 0.5);
+        int dy = (int) Math.floor((CENTRE - my / m) + 0.5);
+
+        // Step 10: narrow to float.
+        float[] out = new float[PreprocessedDigit.PIXELS];
+        for (int y = 0; y < oh; y++) {
+            int ty = y + dy;
+            if (ty < 0 || ty >= FRAME) {
+                continue;
+            }
+            for (int x = 0; x < ow; x++) {
+                int tx = x + dx;
+                if (tx >= 0 && tx < FRAME) {
+                    out[ty * FRAME + tx] = (float) scaled[y * ow + x];
+                }
+            }
+        }
+        return new PreprocessedDigit(true, out, left, top0, cw, ch, invert);
+    }
+
+    /** The outermost ring of pixels, each once; the whole image when it is one or two pixels thin. */
+    private static double[] border(double[] g, int w, int h) {
+        if (w <= 2 || h <= 2) {
+            return g.clone();
+        }
+        double[] b = new double[2 * w + 2 * (h - 2)];
+        int k = 0;
+        int last = (h - 1) * w;
+        for (int x = 0; x < w; x++) {
+            b[k++] = g[x];
+            b[k++] = g[last + x];
+        }
+        for (int y = 1; y < h - 1; y++) {
+            b[k++] = g[y * w];
+            b[k++] = g[y * w + w - 1];
+        }
+        return b;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return (n & 1) == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static int firstOver(double[] mass, double limit) {
+        double cum = 0;
+        for (int i = 0; i < mass.length; i++) {
+            cum += mass[i];
+            if (cum > limit) {
+                return i;
+            }
+        }
+        return mass.length;
+    }
+
+    private static int lastOver(double[] mass, double limit) {
+        double cum = 0;
+        for (int i = mass.length - 1; i >= 0; i--) {
+            cum += mass[i];
+            if (cum > limit) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof DigitPreprocessor)) {
+            return false;
+        }
+        DigitPreprocessor p = (DigitPreprocessor) o;
+        return digitSize == p.digitSize && minInkPixels == p.minInkPixels
+                && Double.compare(minContrast, p.minContrast) == 0 && Double.compare(noiseFactor, p.noiseFactor) == 0
+                && Double.compare(inkThreshold, p.inkThreshold) == 0
+                && Double.compare(trimFraction, p.trimFraction) == 0
+                && Double.compare(strongInkFraction, p.strongInkFraction) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = digitSize;
+        h = 31 * h + minInkPixels;
+        h = 31 * h + Double.hashCode(minContrast);
+        h = 31 * h + Double.hashCode(noiseFactor);
+        h = 31 * h + Double.hashCode(inkThreshold);
+        h = 31 * h + Double.hashCode(trimFraction);
+        return 31 * h + Double.hashCode(strongInkFraction);
+    }
+
+    @Override
+    public String toString() {
+        return "DigitPreprocessor[digitSize=" + digitSize + ", minContrast=" + minContrast + ", minInkPixels="
+                + minInkPixels + ", noiseFactor=" + noiseFactor + ", inkThreshold=" + inkThreshold + ", trimFraction="
+                + trimFraction + ", strongInkFraction=" + strongInkFraction + "]";
+    }
+
+    /** Settings for a {@link DigitPreprocessor}; each setter checks its argument at once. */
+    public static final class Builder {
+        private int digitSize = 20;
+        private double minContrast = 24;
+        private int minInkPixels = 5;
+        private double noiseFactor = 3;
+        private double inkThreshold = 0.25;
+        private double trimFraction = 0.005;
+        private double strongInkFraction = 0.1;
+
+        private Builder() {
+        }
+
+        /** Longer side of the digit in the frame, 1 to 28 (default 20). */
+        public Builder digitSize(int pixels) {
+            if (pixels < 1 || pixels > FRAME) {
+                throw new IllegalArgumentException("digitSize must be in [1, 28], was " + pixels);
+            }
+            this.digitSize = pixels;
+            return this;
+        }
+
+        /** Grey levels above the background's noise band that count as ink, in (0, 255] (default 24). */
+        public Builder minContrast(double levels) {
+            if (!(levels > 0 && levels <= 255)) {
+                throw new IllegalArgumentException("minContrast must be in (0, 255], was " + levels);
+            }
+            this.minContrast = levels;
+            return this;
+        }
+
+        /** Pixels that must reach {@code minContrast} for a digit to be found, at least 1 (default 5). */
+        public Builder minInkPixels(int pixels) {
+            if (pixels < 1 || pixels > 10_000) {
+                throw new IllegalArgumentException("minInkPixels must be in [1, 10000], was " + pixels);
+            }
+            this.minInkPixels = pixels;
+            return this;
+        }
+
+        /** Multiple of the border's median absolute deviation treated as noise, in [0, 20] (default 3). */
+        public Builder noiseFactor(double factor) {
+            if (!(factor >= 0 && factor <= 20)) {
+                throw new IllegalArgumentException("noiseFactor must be in [0, 20], was " + factor);
+            }
+            this.noiseFactor = factor;
+            return this;
+        }
+
+        /** Normalised value from which a pixel counts as ink for the crop, in (0, 1] (default 0.25). */
+        public Builder inkThreshold(double threshold) {
+            if (!(threshold > 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("inkThreshold must be in (0, 1], was " + threshold);
+            }
+            this.inkThreshold = threshold;
+            return this;
+        }
+
+        /** Fraction of ink mass each side of the crop may leave out, in [0, 0.25) (default 0.005). */
+        public Builder trimFraction(double fraction) {
+            if (!(fraction >= 0 && fraction < 0.25)) {
+                throw new IllegalArgumentException("trimFraction must be in [0, 0.25), was " + fraction);
+            }
+            this.trimFraction = fraction;
+            return this;
+        }
+
+        /** Fraction of the strong pixels whose level becomes full intensity 1, in (0, 1] (default 0.1). */
+        public Builder strongInkFraction(double fraction) {
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("strongInkFraction must be in (0, 1], was " + fraction);
+            }
+            this.strongInkFraction = fraction;
+            return this;
+        }
+
+        /** The preprocessor with these settings. */
+        public DigitPreprocessor build() {
+            return new DigitPreprocessor(this);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.digits.core.preprocess;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs every shared vector through the Java implementation. The JavaScript runs the same files in
+ * {@code web/test/preprocess.test.mjs}; together they prove both give the same numbers.
+ */
+class PreprocessVectorTest {
+    private static final double TOLERANCE = 1e-6;
+
+    private static List<PreprocessVector> vectors;
+
+    @BeforeAll
+    static void load() throws IOException, URISyntaxException {
+        URL url = PreprocessVectorTest.class.getResource("/preprocess-vectors");
+        assertNotNull(url, "preprocess-vectors is on the test classpath");
+        vectors = new ArrayList<>();
+        for (Path file : PreprocessVector.files(Paths.get(url.toURI()))) {
+            PreprocessVector v = PreprocessVector.read(file);
+            assertEquals(file.getFileName().toString(), v.name + ".json", "a vector's file is named after it");
+            vectors.add(v);
+        }
+    }
+
+    @Test
+    void theVectorSetHoldsEightToTwelveVariedCases() {
+        assertTrue(vectors.size() >= 8 && vectors.size() <= 12, "vectors: " + vectors.size());
+        assertEquals(vectors.size(), new HashSet<>(PreprocessVector.names(vectors)).size(), "names are unique");
+        assertTrue(vectors.stream().anyMatch(v -> !v.found), "some vector is blank");
+        assertTrue(vectors.stream().anyMatch(v -> v.found && v.inverted), "some vector is dark ink on light");
+        assertTrue(vectors.stream().anyMatch(v -> v.found && !v.inverted), "some vector is light ink on dark");
+        assertTrue(vectors.stream().anyMatch(v -> v.width != v.height), "some vector is not square");
+    }
+
+    @Test
+    void theStoredInputsAreTheOnesTheGeneratorMakes() {
+        // Guards against a vector file edited by hand, or a generator change made without regenerating.
+        Map<String, PreprocessVectorGenerator.Input> inputs = PreprocessVectorGenerator.inputs();
+        assertEquals(new TreeSet<>(inputs.keySet()), new TreeSet<>(PreprocessVector.names(vectors)));
+        for (PreprocessVector v : vectors) {
+            PreprocessVectorGenerator.Input in = inputs.get(v.name);
+            assertEquals(in.width, v.width, v.name);
+            assertEquals(in.height, v.height, v.name);
+            assertArrayEquals(in.argb, v.argb, v.name);
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyVectorGivesItsExpectedOutput() {
+        DigitPreprocessor pre = DigitPreprocessor.defaults();
+        return vectors.stream().map(v -> DynamicTest.dynamicTest(v.name, () -> {
+            PreprocessedDigit d = pre.process(v.argb, v.width, v.height);
+            assertEquals(v.found, d.found(), v.name + ": found");
+            assertEquals(v.inverted, d.inverted(), v.name + ": inverted");
+            assertArrayEquals(v.crop, new int[] {d.cropX(), d.cropY(), d.cropWidth(), d.cropHeight()},
+                    v.name + ": crop box");
+            float[] px = d.pixels();
+            assertEquals(PreprocessedDigit.PIXELS, v.expected.length, v.name + ": expected length");
+            for (int i = 0; i < px.length; i++) {
+                double diff = Math.abs(px[i] - v.expected[i]);
+                if (!(diff <= TOLERANCE)) {
+                    throw new AssertionError(v.name + ": pixel (" + i % 28 + ", " + i / 28 + ") is " + px[i]
+                            + ", expected " + v.expected[i] + "\n" + d.toAsciiArt());
+                }
+            }
+        }));
+    }
+}
