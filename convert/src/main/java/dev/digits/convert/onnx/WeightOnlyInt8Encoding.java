@@ -1,0 +1,14 @@
+package dev.digits.convert.onnx;
+
+/**
+ * Dynamic-range quantization in its weight-only form: convolution and dense weights stored as int8 with one scale per
+ * output channel and turned back into float32 by {@code DequantizeLinear} nodes when the model loads; biases,
+ * batch-norm statistics and all activations stay float32. The file shrinks about fourfold; the arithmetic is float.
+ */
+final class WeightOnlyInt8Encoding extends Float32Encoding {
+    @Override
+    public WeightAndBias weightAndBias(OnnxGraphBuilder g, String layer, long[] dims, float[] weight, float[] bias, String input) {
+        String w = PerChannelInt8.quantize(dims, weight).dequantized(g, layer + ".weight", dims);
+        return new WeightAndBias(w, g.floats(layer + ".bias", new long[] {bias.length}, bias));
+    }
+}
