@@ -1,0 +1,18 @@
+package dev.digits.convert.tflite;
+
+/**
+ * Dynamic-range quantization: convolution weights become int8 with one scale per output channel, dense weights
+ * int8 with one scale; activations stay float32. TFLite runs such ops with its hybrid kernels, which quantize the
+ * float input on the fly (CONV_2D version 5, FULLY_CONNECTED version 3, both in TFLite 2.6).
+ */
+final class DynamicRangeQuantization {
+    private DynamicRangeQuantization() {
+    }
+
+    static void apply(Graph g) {
+        for (GraphOp op : g.ops()) {
+            if (op.kind() == OpKind.CONV_2D) SymmetricInt8.perChannel(op.input(1));
+            else if (op.kind() == OpKind.FULLY_CONNECTED) SymmetricInt8.perTensor(op.input(1));
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.digits.convert.tflite;
+
+import dev.digits.convert.ExportFormat;
+import dev.digits.convert.ExportOptions;
+import dev.digits.convert.ExportOptions.InputLayout;
+import dev.digits.convert.ExportOptions.InputType;
+import dev.digits.convert.Exporter;
+import dev.digits.convert.LoadedModel;
+import dev.digits.convert.Quantization;
+import dev.digits.core.io.AtomicFiles;
+import dev.digits.core.model.ModelSpec;
+import dev.digits.core.model.Shape;
+import dev.digits.train.TrainedModel;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes TensorFlow Lite flatbuffers that TFLite 2.6 and current LiteRT both load, with TFLite Metadata and the
+ * class labels embedded, and runs them in the TFLite interpreter.
+ *
+ * <p>Contract (defaults): input {@code image} {@code [1,28,28,1]} float32 in [0,1], white digit on black; output
+ * {@code probabilities} {@code [1,10]} float32. {@link ExportOptions#layout()} FLAT gives {@code [1,784]} (the
+ * natural layout of flat-input models such as {@code mlp512}), NCHW gives {@code [1,1,28,28]};
+ * {@link ExportOptions#inputType()} UINT8 takes raw 0–255 pixels (the model scales them).
+ *
+ * <p>Quantizations: FLOAT16 stores weights as float16 (DEQUANTIZE ops restore float32); DYNAMIC_INT8 stores
+ * convolution weights as per-channel int8 and dense weights as per-tensor int8 for TFLite's hybrid kernels;
+ * FULL_INT8 quantizes weights and activations (calibrated on {@link ExportOptions#representative()}), with float32
+ * input and output by default, or int8/uint8 input and output when asked for.
+ */
+public final class TfliteExporter implements Exporter {
+    @Override
+    public ExportFormat format() {
+        return ExportFormat.TFLITE;
+    }
+
+    @Override
+    public boolean supports(Quantization quantization) {
+        return true;
+    }
+
+    @Override
+    public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
+        AtomicFiles.write(target, toBytes(model, options));
+    }
+
+    /** The complete .tflite file (flatbuffer, then the zip of associated files). */
+    static byte[] toBytes(TrainedModel model, ExportOptions options) {
+        Graph g = graph(model, options);
+        ModelSpec spec = model.spec();
+        boolean image = !spec.inputShape().isFlat() && options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
+        TfliteMetadata.Description d = new TfliteMetadata.Description(
+                spec.name(),
+                describe(spec, options),
+                options.version(),
+                options.author(),
+                inputDescription(g, spec),
+                image,
+                g.input().type(),
+                "Probability of each of the " + spec.classes() + " classes (" + String.join(", ", model.labels())
+                        + "), in the order of " + TfliteMetadata.LABELS_FILE + "; they sum to 1.");
+        byte[] flatbuffer = TfliteFileWriter.write(g, "Digits " + spec.name() + " (" + options.quantization().id() + ")",
+                TfliteMetadata.build(d));
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(TfliteMetadata.LABELS_FILE, (String.join("\n", model.labels()) + "\n").getBytes(StandardCharsets.UTF_8));
+        return AssociatedFilesZip.append(flatbuffer, files);
+    }
+
+    /** The graph the file will hold, lowered and quantized. */
+    static Graph graph(TrainedModel model, ExportOptions options) {
+        Graph g = SpecLowering.lower(model.spec(), model.weights(), options.layout());
+        Quantization q = options.quantization();
+        switch (q) {
+            case FLOAT32:
+                break;
+            case FLOAT16:
+                Float16Weights.apply(g);
+                break;
+            case DYNAMIC_INT8:
+                DynamicRangeQuantization.apply(g);
+                break;
+            case FULL_INT8:
+                FullIntegerQuantization.apply(g, options.representative(), options.inputType());
+                break;
+            default:
+                throw new IllegalStateException("quantization " + q);
+        }
+        if (q != Quantization.FULL_INT8 && options.inputType() == InputType.UINT8) {
+            // Raw 0–255 pixels: DEQUANTIZE with scale 1/255 turns them into the [0,1] floats the network expects.
+            g.adaptInput(GraphTensor.Type.UINT8, QuantParams.perTensor(1f / 255f, 0), OpKind.DEQUANTIZE, "float");
+        }
+        return g;
+    }
+
+    private static String describe(ModelSpec spec, ExportOptions options) {
+        String base = spec.description().isBlank() ? "Digit classifier '" + spec.name() + "'." : spec.description();
+        String q = switch (options.quantization()) {
+            case FLOAT32 -> "float32 weights";
+            case FLOAT16 -> "float16 weights";
+            case DYNAMIC_INT8 -> "int8 weights, float activations (dynamic-range quantization)";
+            case FULL_INT8 -> "int8 weights and activations (full-integer quantization)";
+        };
+        return base + " Trained with Digits; " + q + ".";
+    }
+
+    private static String inputDescription(Graph g, ModelSpec spec) {
+        Shape in = spec.inputShape();
+        String what = in.isFlat() ? in.size() + " features" : in.height() + "×" + in.width() + " grayscale image";
+        String values = switch (g.input().type()) {
+            case UINT8 -> "uint8 pixels 0–255";
+            case INT8 -> "int8 pixel − 128 (−128 black … 127 white)";
+            default -> "float32 pixel / 255 in [0,1]";
+        };
+        return what + ", white digit on black, shape " + Arrays.toString(g.input().shape()) + ", " + values + ".";
+    }
+
+    @Override
+    public LoadedModel load(Path file, ExportOptions options) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such TFLite model file");
+        return new TfliteLoadedModel(file);
+    }
+}

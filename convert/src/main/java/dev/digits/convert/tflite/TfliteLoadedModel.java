@@ -1,0 +1,103 @@
+package dev.digits.convert.tflite;
+
+import dev.digits.convert.LoadedModel;
+import org.tensorflow.lite.DataType;
+import org.tensorflow.lite.Interpreter;
+import org.tensorflow.lite.Tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A .tflite file running in the TensorFlow Lite interpreter, through the same Java API an Android app uses. Takes
+ * pixels in [0,1] whatever the file's input type (float32, or uint8/int8 through the input's quantization
+ * parameters) and returns probabilities (dequantized for integer outputs). A batch resizes the input's first
+ * dimension, so {@code n} images run in one call. Not thread-safe on its own: calls are serialised.
+ */
+final class TfliteLoadedModel implements LoadedModel {
+    private final Interpreter interpreter;
+    private final int[] inputShape;
+    private final int inputSize;
+    private final DataType inputType;
+    private final float inputScale;
+    private final int inputZero;
+    private int batch = 1;
+
+    TfliteLoadedModel(Path file) {
+        TfliteRuntime.load();
+        this.interpreter = new Interpreter(file.toFile());
+        Tensor in = interpreter.getInputTensor(0);
+        this.inputShape = in.shape();
+        this.inputSize = in.numElements() / inputShape[0];
+        this.inputType = in.dataType();
+        Tensor.QuantizationParams q = in.quantizationParams();
+        // Without quantization parameters an integer input takes raw 0–255 pixels.
+        this.inputScale = q.getScale() != 0 ? q.getScale() : 1f / 255f;
+        this.inputZero = q.getZeroPoint();
+        if (inputType != DataType.FLOAT32 && inputType != DataType.UINT8 && inputType != DataType.INT8) {
+            throw new IllegalArgumentException(file + ": input type " + inputType + " is not one Digits writes (float32, uint8, int8)");
+        }
+    }
+
+    @Override
+    public synchronized float[][] predict(float[] pixels, int n) {
+        if (pixels.length != n * inputSize) {
+            throw new IllegalArgumentException("expected " + n + " × " + inputSize + " values, got " + pixels.length);
+        }
+        if (n != batch) {
+            int[] shape = inputShape.clone();
+            shape[0] = n;
+            interpreter.resizeInput(0, shape);
+            interpreter.allocateTensors();
+            batch = n;
+        }
+        ByteBuffer input = ByteBuffer.allocateDirect(pixels.length * inputType.byteSize()).order(ByteOrder.nativeOrder());
+        if (inputType == DataType.FLOAT32) {
+            input.asFloatBuffer().put(pixels);
+        } else {
+            int lo = inputType == DataType.UINT8 ? 0 : -128;
+            int hi = inputType == DataType.UINT8 ? 255 : 127;
+            for (float p : pixels) {
+                int q = Math.round(p / inputScale) + inputZero;
+                input.put((byte) Math.max(lo, Math.min(hi, q)));
+            }
+            input.rewind();
+        }
+        Tensor out = interpreter.getOutputTensor(0);
+        int classes = out.numElements() / n;
+        ByteBuffer output = ByteBuffer.allocateDirect(out.numBytes()).order(ByteOrder.nativeOrder());
+        interpreter.run(input, output);
+        output.rewind();
+        float[][] result = new float[n][classes];
+        DataType type = out.dataType();
+        Tensor.QuantizationParams q = out.quantizationParams();
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < classes; k++) {
+                switch (type) {
+                    case FLOAT32 -> result[i][k] = output.getFloat();
+                    case UINT8 -> result[i][k] = q.getScale() * ((output.get() & 0xff) - q.getZeroPoint());
+                    case INT8 -> result[i][k] = q.getScale() * (output.get() - q.getZeroPoint());
+                    default -> throw new IllegalStateException("output type " + type + " is not one Digits writes");
+                }
+            }
+        }
+        return result;
+    }
+
+    /** The input tensor's shape for one image, as stored in the file. */
+    int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    @Override
+    public synchronized void close() {
+        interpreter.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TFLite " + Arrays.toString(inputShape) + " " + inputType;
+    }
+}
