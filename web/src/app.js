@@ -9,6 +9,7 @@ import { OnDeviceModel } from './on-device.js';
 const MAX_UPLOAD_SIDE = 1024;
 const STORAGE_MODE = 'digits.mode';
 const STORAGE_MODEL = 'digits.model';
+const STORAGE_CATALOGUE = 'digits.catalogue';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -99,7 +100,7 @@ function showResult(answer, ranOn) {
     const p = probabilities[d] ?? 0;
     row.fill.style.width = `${(p * 100).toFixed(1)}%`;
     row.value.textContent = formatPercent(p);
-    row.li.classList.toggle('top', d === digit);
+    row.li.classList.toggle('best', d === digit);
     row.li.setAttribute('aria-label', `${d}: ${formatPercent(p)}`);
   });
   publish({ digit: String(digit), source: ranOn.startsWith('server') ? 'server' : 'device' });
@@ -114,7 +115,7 @@ function showNothing(text) {
   barRows.forEach((row) => {
     row.fill.style.width = '0';
     row.value.textContent = '–';
-    row.li.classList.remove('top');
+    row.li.classList.remove('best');
     row.li.removeAttribute('aria-label');
   });
   publish({ digit: 'none', source: 'none' });
@@ -134,6 +135,7 @@ async function detect() {
     return;
   }
   els.detect.disabled = true;
+  if (els.status.classList.contains('error')) setStatus('');
   try {
     const digit = preprocess(pad.imageData());
     drawSeen(digit.pixels);
@@ -150,7 +152,6 @@ async function detect() {
       const answer = await predictOnServer(digit.pixels, state.choice);
       showResult(answer, `server (${answer.model.name} v${answer.model.version})`);
     }
-    if (els.status.classList.contains('error')) setStatus('');
   } catch (e) {
     setStatus(state.mode === 'server'
       ? `The server did not answer (${e.message}). On-device mode works offline once its model is loaded.`
@@ -198,14 +199,19 @@ function deviceModel() {
   state.deviceKey = key;
   const choice = state.choice;
   setStatus(`Loading ${choice.name} v${choice.version} into the page…`);
+  els.status.dataset.device = 'loading';
   state.device = OnDeviceModel.load(choice).then((model) => {
-    setStatus(`${choice.name} v${choice.version} runs on this device (${formatSize(model.size)}`
-      + `${model.fromCache ? ', from cache' : ', downloaded'}): it keeps working offline.`);
+    if (state.deviceKey === key) {
+      setStatus(`${choice.name} v${choice.version} runs on this device (${formatSize(model.size)}`
+        + `${model.fromCache ? ', from cache' : ', downloaded'}): it keeps working offline.`);
+      els.status.dataset.device = 'ready';
+    }
     return model;
   }, (e) => {
     if (state.deviceKey === key) {
       state.device = null;
       state.deviceKey = null;
+      els.status.dataset.device = 'failed';
     }
     throw e;
   });
@@ -248,12 +254,20 @@ function chooseModel(key) {
 }
 
 async function loadModels() {
+  let offline = false;
   try {
     state.choices = await listModels();
+    localStorage.setItem(STORAGE_CATALOGUE, JSON.stringify(state.choices));
   } catch (e) {
-    els.model.replaceChildren(new Option('No models: the server is unreachable'));
-    setStatus(`Could not list the models (${e.message}).`, true);
-    return;
+    // Offline: the models seen last time are still the ones whose files may sit in the cache.
+    const known = JSON.parse(localStorage.getItem(STORAGE_CATALOGUE) || '[]');
+    if (!known.length) {
+      els.model.replaceChildren(new Option('No models: the server is unreachable'));
+      setStatus(`Could not list the models (${e.message}).`, true);
+      return;
+    }
+    state.choices = known;
+    offline = true;
   }
   const remembered = localStorage.getItem(STORAGE_MODEL);
   state.choice = state.choices.find((c) => keyOf(c) === remembered)
@@ -265,6 +279,9 @@ async function loadModels() {
     return;
   }
   setMode(localStorage.getItem(STORAGE_MODE) === 'device' ? 'device' : 'server');
+  if (offline && state.mode === 'server') {
+    setStatus('The server is unreachable: switch to On device to use a model downloaded before.', true);
+  }
 }
 
 els.detect.addEventListener('click', detect);
