@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,7 @@ public final class TfjsLoadedModel implements LoadedModel {
     private final int classes;
     private final String tfjsVersion;
     private final String backend;
+    private final Map<String, Object> metadata;
     private boolean closed;
 
     private TfjsLoadedModel(Process process, Deque<String> stderr, Path modelJson) throws IOException {
@@ -70,12 +72,20 @@ public final class TfjsLoadedModel implements LoadedModel {
         this.classes = ((Number) ((List<?>) info.get("outputShape")).get(1)).intValue();
         this.tfjsVersion = String.valueOf(info.get("tfjsVersion"));
         this.backend = String.valueOf(info.get("backend"));
+        Object m = info.get("userDefinedMetadata");
+        this.metadata = m instanceof Map ? Collections.unmodifiableMap(castMap(m)) : Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object m) {
+        return (Map<String, Object>) m;
     }
 
     static TfjsLoadedModel start(TfjsRuntime runtime, Path modelJson) throws IOException {
         Path file = modelJson.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) throw new IOException("TF.js model " + file + " does not exist");
-        ProcessBuilder pb = new ProcessBuilder(runtime.node().toString(), runtime.directory().resolve("run.mjs").toString(), file.toString());
+        ProcessBuilder pb = new ProcessBuilder(runtime.node().toString(), runtime.directory().resolve("run.mjs").toString(), file.toString(),
+                runtime.backend().id());
         pb.directory(runtime.directory().toFile());
         Process process = pb.start();
         Deque<String> stderr = new ArrayDeque<>();
@@ -192,9 +202,14 @@ public final class TfjsLoadedModel implements LoadedModel {
         return tfjsVersion;
     }
 
-    /** The TF.js backend running it ("cpu"). */
+    /** The TF.js backend running it ("wasm" or "cpu"). */
     public String backend() {
         return backend;
+    }
+
+    /** The file's {@code userDefinedMetadata} as TF.js returns it from {@code model.getUserDefinedMetadata()}. */
+    public Map<String, Object> userDefinedMetadata() {
+        return metadata;
     }
 
     /** Number of classes the model outputs. */

@@ -4,40 +4,77 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Where TensorFlow.js runs outside a browser: {@code node} from the PATH (or system property {@code digits.node})
  * and the small node package {@code convert/tfjs-runtime} holding {@code run.mjs} and {@code @tensorflow/tfjs}
- * (system property {@code digits.tfjs.runtime}, by default found by walking up from the working directory).
+ * (system property {@code digits.tfjs.runtime}, by default found by walking up from the working directory), with
+ * one of TF.js' backends that need nothing native (system property {@code digits.tfjs.backend}).
  */
 public final class TfjsRuntime {
     /** System property naming the runtime directory. */
     public static final String RUNTIME_PROPERTY = "digits.tfjs.runtime";
     /** System property naming the node executable. */
     public static final String NODE_PROPERTY = "digits.node";
+    /** System property choosing the backend: {@code wasm} (default) or {@code cpu}. */
+    public static final String BACKEND_PROPERTY = "digits.tfjs.backend";
+
+    /** TF.js backends that run under node without native add-ons. */
+    public enum Backend {
+        /**
+         * WebAssembly with SIMD (XNNPACK kernels), single-threaded: what a browser uses without WebGL; about 25
+         * times faster than {@link #CPU} on convolutions.
+         */
+        WASM,
+        /** TF.js' pure-JavaScript kernels: the plainest implementation, slow on convolutions. */
+        CPU;
+
+        /** The name TF.js knows the backend by. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@code wasm} or {@code cpu}; the error lists both. */
+        public static Backend parse(String s) {
+            for (Backend b : values()) if (b.id().equalsIgnoreCase(s.trim())) return b;
+            throw new IllegalArgumentException("unknown TF.js backend '" + s + "'; choose wasm or cpu");
+        }
+    }
 
     private static final String RELATIVE = "convert/tfjs-runtime";
     private static final String INSTALL = "run `npm ci --prefix " + RELATIVE + "` in the Digits source tree";
 
     private final Path node;
     private final Path directory;
+    private final Backend backend;
 
-    private TfjsRuntime(Path node, Path directory) {
+    private TfjsRuntime(Path node, Path directory, Backend backend) {
         this.node = node;
         this.directory = directory;
+        this.backend = backend;
     }
 
     /**
-     * Finds node and the runtime directory, checking that TF.js is installed there.
+     * Finds node and the runtime directory, checking that TF.js is installed there; the backend is
+     * {@code -Ddigits.tfjs.backend} or {@link Backend#WASM}.
      *
      * @throws IllegalStateException saying what is missing and how to install it
      */
     public static TfjsRuntime locate() {
         Path dir = findRuntimeDirectory();
-        if (!Files.isRegularFile(dir.resolve("node_modules/@tensorflow/tfjs/package.json"))) {
-            throw new IllegalStateException("TensorFlow.js is not installed in " + dir + "; " + INSTALL);
+        for (String pkg : new String[] {"tfjs", "tfjs-backend-wasm"}) {
+            if (!Files.isRegularFile(dir.resolve("node_modules/@tensorflow/" + pkg + "/package.json"))) {
+                throw new IllegalStateException("TensorFlow.js (@tensorflow/" + pkg + ") is not installed in " + dir + "; " + INSTALL);
+            }
         }
-        return new TfjsRuntime(findNode(), dir);
+        String b = System.getProperty(BACKEND_PROPERTY);
+        return new TfjsRuntime(findNode(), dir, b == null || b.isBlank() ? Backend.WASM : Backend.parse(b));
+    }
+
+    /** The same runtime with another backend. */
+    public TfjsRuntime withBackend(Backend b) {
+        return new TfjsRuntime(node, directory, b);
     }
 
     private static Path findRuntimeDirectory() {
@@ -89,6 +126,11 @@ public final class TfjsRuntime {
     /** The runtime directory (with {@code run.mjs} and {@code node_modules}). */
     public Path directory() {
         return directory;
+    }
+
+    /** The backend models are loaded with. */
+    public Backend backend() {
+        return backend;
     }
 
     /**
