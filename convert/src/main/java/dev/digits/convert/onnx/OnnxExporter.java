@@ -58,7 +58,7 @@ public final class OnnxExporter implements Exporter {
     /** ONNX IR version matching opset 13. */
     static final int IR_VERSION = 7;
     /** Representative images used to calibrate full-integer quantization. */
-    static final int CALIBRATION_IMAGES = 1000;
+    static final int CALIBRATION_IMAGES = 500;
 
     @Override
     public ExportFormat format() {

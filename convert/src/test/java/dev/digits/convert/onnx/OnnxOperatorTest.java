@@ -42,13 +42,13 @@ class OnnxOperatorTest {
     private float difference(ModelSpec spec, ExportOptions options) throws IOException {
         Path file = dir.resolve("model.onnx");
         OnnxExporter exporter = new OnnxExporter();
-        try (TrainedModel model = RandomWeights.model(spec, 7)) {
+        try (TrainedModel model = TestNetworks.model(spec, 7)) {
             exporter.export(model, options, file);
-            float[] x = RandomWeights.images(IMAGES, model.inputSize(), 11);
+            float[] x = TestNetworks.images(IMAGES, model.inputSize(), 11);
             float[][] expected = model.predictBatch(x, IMAGES);
             assertInformative(expected);
             try (LoadedModel onnx = exporter.load(file, options)) {
-                return RandomWeights.maxDifference(expected, onnx.predict(x, IMAGES));
+                return TestNetworks.maxDifference(expected, onnx.predict(x, IMAGES));
             }
         }
     }

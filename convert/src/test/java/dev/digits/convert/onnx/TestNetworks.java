@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
-/** Networks with seeded random weights of realistic scale, and random images, for operator-level comparisons. */
-final class RandomWeights {
-    private RandomWeights() {
+/** Networks with seeded random weights of realistic scale, random and real images, and how to compare outputs. */
+final class TestNetworks {
+    private TestNetworks() {
     }
 
     /** {@code spec} with random weights (He-scaled, batch-norm statistics away from the identity) as a DJL model. */
@@ -41,6 +41,14 @@ final class RandomWeights {
         Random rng = new Random(seed);
         float[] x = new float[n * size];
         for (int i = 0; i < x.length; i++) x[i] = rng.nextInt(256) / 255f;
+        return x;
+    }
+
+    /** Every image of {@code set} scaled to [0,1], one after another. */
+    static float[] pixels(ImageSet set) {
+        int size = set.height() * set.width();
+        float[] x = new float[set.size() * size];
+        for (int i = 0; i < set.size(); i++) set.copyScaled(i, x, i * size);
         return x;
     }
 
