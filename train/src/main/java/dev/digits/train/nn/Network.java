@@ -17,6 +17,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import dev.digits.core.model.LayerSpec;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Shape;
@@ -109,7 +111,7 @@ public final class Network {
             case BATCHNORM: {
                 BatchNorm bn = BatchNorm.builder().build();
                 own(l.name(), bn, "gamma", "gamma", "beta", "beta", "runningMean", "running_mean", "runningVar", "running_var");
-                return bn;
+                return new FreezableBatchNorm(bn);
             }
             case ACTIVATION:
                 return activation(l.activation(), last);
@@ -239,6 +241,35 @@ public final class Network {
                         + " but the architecture needs " + Arrays.toString(e.getValue()));
             }
             parameters.get(e.getKey()).getArray().set(t.data());
+        }
+    }
+
+    /**
+     * A batchnorm that runs in inference mode while its scale is frozen: a frozen layer then normalises with its
+     * stored running statistics and leaves them unchanged (Keras' convention for transfer learning) instead of
+     * normalising each batch by the batch's own statistics and overwriting the stored ones. Unfrozen, it is a plain
+     * batchnorm.
+     */
+    private static final class FreezableBatchNorm extends SequentialBlock {
+        private final BatchNorm bn;
+
+        FreezableBatchNorm(BatchNorm bn) {
+            this.bn = bn;
+            add(bn);
+        }
+
+        private boolean frozen() {
+            return !bn.getParameters().get("gamma").requiresGradient();
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            return super.forwardInternal(store, inputs, training && !frozen(), params);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore store, NDList data, NDList labels, PairList<String, Object> params) {
+            return frozen() ? super.forwardInternal(store, data, false, params) : super.forwardInternal(store, data, labels, params);
         }
     }
 
