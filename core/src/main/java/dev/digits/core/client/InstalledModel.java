@@ -1,0 +1,62 @@
+package dev.digits.core.client;
+
+import java.io.File;
+import java.util.Locale;
+
+/**
+ * A model file downloaded by {@link ModelUpdater} and verified on disk: where it is, which model and version it is,
+ * and its SHA-256. Immutable.
+ */
+public final class InstalledModel {
+    private final File file;
+    private final String model;
+    private final String version;
+    private final String quantization;
+    private final String sha256;
+    private final long size;
+
+    InstalledModel(File file, String model, String version, String quantization, String sha256, long size) {
+        this.file = file;
+        this.model = model;
+        this.version = version;
+        this.quantization = quantization;
+        this.sha256 = sha256;
+        this.size = size;
+    }
+
+    /** The model file, ready to be memory-mapped or read. */
+    public File file() {
+        return file;
+    }
+
+    /** Model name on the server, e.g. {@code cnn}. */
+    public String model() {
+        return model;
+    }
+
+    /** Version on the server, as the server wrote it. */
+    public String version() {
+        return version;
+    }
+
+    /** Quantization variant ({@code float32}, {@code float16}, {@code int8}, ...). */
+    public String quantization() {
+        return quantization;
+    }
+
+    /** Lower-case hex SHA-256 of the file's bytes, verified when the file was read from disk. */
+    public String sha256() {
+        return sha256;
+    }
+
+    /** Size in bytes. */
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s v%s %s (%d bytes, sha256 %s)", model, version, quantization, size,
+                sha256.substring(0, Math.min(12, sha256.length())));
+    }
+}

@@ -1,0 +1,462 @@
+package dev.digits.core.client;
+
+import dev.digits.core.io.AtomicFiles;
+import dev.digits.core.json.Json;
+import dev.digits.core.json.JsonException;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Keeps an on-device model up to date from a Digits server, safely: the app always has a model that works.
+ *
+ * <p>{@link #update()} asks the server for its model list ({@code GET /api/v1/models}), picks the latest version of
+ * the model in the wanted format and quantization, and downloads it with {@code If-None-Match} set to the SHA-256 of
+ * the installed file, so an unchanged model costs a 304 and no bytes. A download is checked against the size and
+ * SHA-256 the list gives, then by the app's {@link ModelValidator} (can the runtime load it?), and only then renamed
+ * over the installed file, atomically. On any failure (no network, server error, corrupt or truncated download,
+ * refused model, full storage) the installed file is left as it was and the {@link UpdateResult} says what happened.
+ *
+ * <p>On disk, in the directory given to the builder: {@code <model>-<quantization>.<format>} and beside it
+ * {@code <same>.json} with its version and SHA-256. {@link #installed()} re-checks the file against that record,
+ * so a damaged file is never used: the app then falls back to its bundled model.
+ *
+ * <pre>{@code
+ * ModelUpdater updater = ModelUpdater.builder()
+ *         .server("http://192.168.1.20:8080")
+ *         .directory(new File(context.getFilesDir(), "models"))
+ *         .validator(file -> new Classifier(file).close())
+ *         .build();
+ * UpdateResult r = updater.update();          // on a background thread: it does network I/O
+ * File model = r.installed() != null ? r.installed().file() : null;   // null: use the bundled model
+ * }</pre>
+ *
+ * <p>Thread-safe: updates of one instance run one at a time.
+ */
+public final class ModelUpdater {
+    /** The model list endpoint, relative to the server URL. */
+    public static final String MODELS_PATH = "/api/v1/models";
+
+    /** Upper bound on a download whose size the server does not list. */
+    private static final long MAX_UNLISTED_BYTES = 512L << 20;
+
+    private final HttpTransport http;
+    private final File directory;
+    private final String model;
+    private final String format;
+    private final String quantization;
+    private final ModelValidator validator;
+
+    private ModelUpdater(Builder b) {
+        this.http = b.server == null ? null : new HttpTransport(b.server, b.connectTimeoutMillis, b.readTimeoutMillis);
+        this.directory = b.directory;
+        this.model = b.model;
+        this.format = b.format;
+        this.quantization = b.quantization;
+        this.validator = b.validator;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The file the installed model lives in (it may not exist yet). */
+    public File modelFile() {
+        return new File(directory, baseName() + "." + format);
+    }
+
+    private File recordFile() {
+        return new File(directory, baseName() + "." + format + ".json");
+    }
+
+    private String baseName() {
+        return safeName(model) + "-" + safeName(quantization);
+    }
+
+    private static String safeName(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /**
+     * The model installed by an earlier update, re-verified against its recorded SHA-256; null when there is none
+     * or the file is missing or damaged (the app then uses its bundled model). Reads the whole file to hash it.
+     */
+    public synchronized InstalledModel installed() {
+        File record = recordFile();
+        File file = modelFile();
+        if (!record.isFile() || !file.isFile()) return null;
+        try {
+            Map<String, Object> r = Json.parseObject(new String(Files.readAllBytes(record.toPath()),
+                    StandardCharsets.UTF_8));
+            String sha = String.valueOf(r.get("sha256"));
+            Object size = r.get("size");
+            if (!(size instanceof Number) || ((Number) size).longValue() != file.length()) return null;
+            if (!sha.equals(Sha256.of(file))) return null;
+            return new InstalledModel(file, model, String.valueOf(r.get("version")), quantization, sha,
+                    file.length());
+        } catch (IOException | JsonException e) {
+            // An unreadable record is the same as none: the file cannot be vouched for.
+            return null;
+        }
+    }
+
+    /**
+     * Fetches the server's latest model when it differs from the installed one. Does network I/O: never call it on
+     * Android's main thread. Never throws for a server, network or storage failure; the result says what happened.
+     *
+     * @throws IllegalStateException when the builder was given no server URL
+     */
+    public synchronized UpdateResult update() {
+        if (http == null) {
+            throw new IllegalStateException("no server URL was given to the builder: set one to check for updates");
+        }
+        InstalledModel before = installed();
+        Offer offer;
+        try {
+            offer = latestOffer(http.json("GET", MODELS_PATH, null, null));
+        } catch (ServerException e) {
+            return failed(statusOf(e), before, null, e.getMessage());
+        } catch (BadListingException e) {
+            return failed(UpdateStatus.SERVER_ERROR, before, null, "The server at " + http.baseUrl()
+                    + " sent a model list the app cannot read (" + e.getMessage() + ")");
+        }
+        if (offer.url == null) {
+            return failed(UpdateStatus.NOT_ON_SERVER, before, null, offer.missing);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (before != null) headers.put("If-None-Match", "\"" + before.sha256() + "\"");
+        try (HttpTransport.Exchange ex = http.send("GET", offer.url, headers, null, null)) {
+            if (ex.status() == 304) {
+                return notModified(before, offer);
+            }
+            ex.requireSuccess();
+            return install(ex, before, offer);
+        } catch (ServerException e) {
+            return failed(statusOf(e), before, offer.version, e.getMessage());
+        }
+    }
+
+    private UpdateResult notModified(InstalledModel before, Offer offer) {
+        if (before == null || !before.sha256().equals(offer.sha256)) {
+            // 304 to a request without our tag, or for bytes the list says are different: the server contradicts itself.
+            return failed(UpdateStatus.SERVER_ERROR, before, offer.version, "The server at " + http.baseUrl()
+                    + " answered 304 Not Modified for " + describe(offer) + " although its list gives a different"
+                    + " SHA-256");
+        }
+        if (!before.version().equals(offer.version)) {
+            // Same bytes republished under a new version number: only the record changes.
+            try {
+                writeRecord(offer);
+            } catch (IOException e) {
+                return failed(UpdateStatus.STORAGE_ERROR, before, offer.version, "Cannot record the model's new"
+                        + " version in " + directory + ": " + e.getMessage());
+            }
+            before = new InstalledModel(before.file(), model, offer.version, quantization, before.sha256(),
+                    before.size());
+        }
+        return new UpdateResult(UpdateStatus.UP_TO_DATE, before, offer.version, "The model is up to date ("
+                + describe(offer) + ").");
+    }
+
+    private UpdateResult install(HttpTransport.Exchange ex, InstalledModel before, Offer offer)
+            throws ServerException {
+        File staging = new File(directory, "." + modelFile().getName() + ".download");
+        try {
+            InputStream body = ex.body();
+            try {
+                AtomicFiles.write(staging.toPath(), out -> copyVerified(ex, body, out, offer));
+            } catch (CorruptDownloadException e) {
+                return failed(UpdateStatus.CORRUPT_DOWNLOAD, before, offer.version, "The download of "
+                        + describe(offer) + " was corrupt (" + e.getMessage() + ") and was discarded");
+            } catch (ServerException e) {
+                throw e;
+            } catch (IOException e) {
+                return failed(UpdateStatus.STORAGE_ERROR, before, offer.version, "Cannot store the downloaded model in "
+                        + directory + ": " + e.getMessage());
+            } finally {
+                body.close();
+            }
+            if (validator != null) {
+                try {
+                    validator.validate(staging);
+                } catch (Exception e) {
+                    return failed(UpdateStatus.REJECTED, before, offer.version, "The downloaded " + describe(offer)
+                            + " cannot be used on this device (" + e.getMessage() + ") and was discarded");
+                }
+            }
+            try {
+                Files.move(staging.toPath(), modelFile().toPath(), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                writeRecord(offer);
+            } catch (IOException e) {
+                return failed(UpdateStatus.STORAGE_ERROR, installed(), offer.version, "Cannot install the downloaded"
+                        + " model in " + directory + ": " + e.getMessage());
+            }
+        } catch (IOException e) {
+            // Only closing the body can end up here, after the download succeeded or failed on its own terms.
+            throw http.failure(ex.url, e);
+        } finally {
+            if (staging.exists() && !staging.delete()) staging.deleteOnExit();
+        }
+        InstalledModel now = new InstalledModel(modelFile(), model, offer.version, quantization, offer.sha256,
+                modelFile().length());
+        return new UpdateResult(UpdateStatus.DOWNLOADED, now, offer.version, "Downloaded " + describe(offer)
+                + (before == null ? "" : ", replacing version " + before.version()) + ".");
+    }
+
+    /** Copies the body while hashing it; throws before the file is committed when size or digest disagree. */
+    private void copyVerified(HttpTransport.Exchange ex, InputStream body, OutputStream out, Offer offer)
+            throws IOException {
+        long limit = offer.size >= 0 ? offer.size : MAX_UNLISTED_BYTES;
+        MessageDigest md = Sha256.newDigest();
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        while (true) {
+            int n;
+            try {
+                n = body.read(buf);
+            } catch (IOException e) {
+                throw http.failure(ex.url, e);
+            }
+            if (n < 0) break;
+            total += n;
+            if (total > limit) {
+                throw new CorruptDownloadException("more than the " + limit + " bytes listed");
+            }
+            md.update(buf, 0, n);
+            out.write(buf, 0, n);
+        }
+        if (offer.size >= 0 && total != offer.size) {
+            throw new CorruptDownloadException(total + " bytes instead of the " + offer.size + " listed");
+        }
+        String sha = Sha256.hex(md.digest());
+        if (!sha.equals(offer.sha256)) {
+            throw new CorruptDownloadException("SHA-256 " + sha + " instead of the listed " + offer.sha256);
+        }
+    }
+
+    private void writeRecord(Offer offer) throws IOException {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model);
+        r.put("version", offer.version);
+        r.put("format", format);
+        r.put("quantization", quantization);
+        r.put("sha256", offer.sha256);
+        r.put("size", modelFile().length());
+        r.put("source", http.resolve(offer.url));
+        r.put("installedAtMillis", System.currentTimeMillis());
+        AtomicFiles.writeString(recordFile().toPath(), Json.writePretty(r));
+    }
+
+    private UpdateResult failed(UpdateStatus status, InstalledModel inUse, String offered, String why) {
+        String keep = inUse == null ? "the app's bundled model stays in use" : "version " + inUse.version()
+                + " stays in use";
+        String msg = why.endsWith(".") ? why.substring(0, why.length() - 1) : why;
+        return new UpdateResult(status, inUse, offered, msg + "; " + keep + ".");
+    }
+
+    private static UpdateStatus statusOf(ServerException e) {
+        switch (e.reason()) {
+            case UNREACHABLE:
+            case TIMEOUT:
+                return UpdateStatus.UNREACHABLE;
+            default:
+                return UpdateStatus.SERVER_ERROR;
+        }
+    }
+
+    private String describe(Offer offer) {
+        return model + " version " + offer.version + " (" + format + ", " + quantization + ")";
+    }
+
+    // ---- the model list ---------------------------------------------------------------------------------------
+
+    /** The file the server offers for this model, format and quantization, or why there is none. */
+    private static final class Offer {
+        String version;
+        String url;
+        String sha256;
+        long size = -1;
+        String missing;
+    }
+
+    private static final class BadListingException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadListingException(String message) {
+            super(message);
+        }
+    }
+
+    private static final class CorruptDownloadException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CorruptDownloadException(String message) {
+            super(message);
+        }
+    }
+
+    private Offer latestOffer(Map<String, Object> listing) throws BadListingException {
+        Object models = listing.get("models");
+        if (!(models instanceof List)) throw new BadListingException("no \"models\" array");
+        List<String> names = new ArrayList<>();
+        for (Object m : (List<?>) models) {
+            if (!(m instanceof Map)) throw new BadListingException("a model entry is not an object");
+            Map<?, ?> entry = (Map<?, ?>) m;
+            String name = String.valueOf(entry.get("name"));
+            names.add(name);
+            if (name.equals(model)) return offerOf(entry);
+        }
+        Offer none = new Offer();
+        none.missing = "The server at " + http.baseUrl() + " has no model named '" + model + "' (it has "
+                + (names.isEmpty() ? "none" : String.join(", ", names)) + ")";
+        return none;
+    }
+
+    private Offer offerOf(Map<?, ?> entry) throws BadListingException {
+        Object versions = entry.get("versions");
+        if (!(versions instanceof List)) throw new BadListingException("model '" + model + "' has no \"versions\"");
+        String latest = entry.get("latest") == null ? null : versionText(entry.get("latest"));
+        Map<?, ?> chosen = null;
+        for (Object v : (List<?>) versions) {
+            if (!(v instanceof Map)) throw new BadListingException("a version of '" + model + "' is not an object");
+            Map<?, ?> version = (Map<?, ?>) v;
+            String number = versionText(version.get("version"));
+            if (latest != null ? number.equals(latest) : chosen == null || newer(number, versionText(chosen.get("version")))) {
+                chosen = version;
+            }
+        }
+        if (chosen == null) throw new BadListingException("model '" + model + "' lists no version " + latest);
+        Offer offer = new Offer();
+        offer.version = versionText(chosen.get("version"));
+        Object formats = chosen.get("formats");
+        if (!(formats instanceof List)) {
+            throw new BadListingException("version " + offer.version + " of '" + model + "' has no \"formats\"");
+        }
+        List<String> available = new ArrayList<>();
+        for (Object f : (List<?>) formats) {
+            if (!(f instanceof Map)) continue;
+            Map<?, ?> fm = (Map<?, ?>) f;
+            String fmt = String.valueOf(fm.get("format"));
+            String q = String.valueOf(fm.get("quantization"));
+            available.add(fmt + " " + q);
+            if (!fmt.equals(format) || !q.equals(quantization)) continue;
+            Object url = fm.get("url");
+            Object sha = fm.get("sha256");
+            Object size = fm.get("size");
+            if (!(url instanceof String) || !(sha instanceof String)) {
+                throw new BadListingException(format + " " + quantization + " of version " + offer.version
+                        + " has no \"url\" or \"sha256\"");
+            }
+            offer.url = (String) url;
+            offer.sha256 = ((String) sha).toLowerCase(Locale.ROOT);
+            offer.size = size instanceof Number ? ((Number) size).longValue() : -1;
+            return offer;
+        }
+        offer.missing = "The server's latest " + model + " (version " + offer.version + ") has no " + format + " "
+                + quantization + " file (it has " + (available.isEmpty() ? "none" : String.join(", ", available))
+                + ")";
+        return offer;
+    }
+
+    private static String versionText(Object v) {
+        if (v instanceof Number && ((Number) v).doubleValue() == Math.rint(((Number) v).doubleValue())) {
+            return Long.toString(((Number) v).longValue());
+        }
+        return String.valueOf(v);
+    }
+
+    /** Numeric comparison when both are numbers, text otherwise. */
+    private static boolean newer(String a, String b) {
+        try {
+            return Long.parseLong(a) > Long.parseLong(b);
+        } catch (NumberFormatException e) {
+            return a.compareTo(b) > 0;
+        }
+    }
+
+    /** Settings: {@code directory} is required, {@code server} is required for {@link #update()}, the rest optional. */
+    public static final class Builder {
+        private String server;
+        private File directory;
+        private String model = "cnn";
+        private String format = "tflite";
+        private String quantization = "float32";
+        private int connectTimeoutMillis = 5_000;
+        private int readTimeoutMillis = 30_000;
+        private ModelValidator validator;
+
+        /** The server's base URL, e.g. {@code http://192.168.1.20:8080} (required for {@link #update()}). */
+        public Builder server(String url) {
+            this.server = url;
+            return this;
+        }
+
+        /** Where downloaded models are kept, e.g. {@code new File(context.getFilesDir(), "models")} (required). */
+        public Builder directory(File dir) {
+            this.directory = dir;
+            return this;
+        }
+
+        /** The model's name on the server (default {@code cnn}, the model every Digits server carries). */
+        public Builder model(String name) {
+            this.model = name;
+            return this;
+        }
+
+        /** The format to download (default {@code tflite}). */
+        public Builder format(String format) {
+            this.format = format;
+            return this;
+        }
+
+        /** The quantization variant: {@code float32} (default), {@code float16}, {@code int8-dynamic}, {@code int8}. */
+        public Builder quantization(String quantization) {
+            this.quantization = quantization;
+            return this;
+        }
+
+        /** How long to wait for a connection (default 5 s). */
+        public Builder connectTimeoutMillis(int millis) {
+            this.connectTimeoutMillis = millis;
+            return this;
+        }
+
+        /** How long a read may stall (default 30 s; a slow download that keeps moving is not cut off). */
+        public Builder readTimeoutMillis(int millis) {
+            this.readTimeoutMillis = millis;
+            return this;
+        }
+
+        /** A last check of a verified download before it is installed (default: none). */
+        public Builder validator(ModelValidator validator) {
+            this.validator = validator;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the setting that is missing or malformed */
+        public ModelUpdater build() {
+            if (directory == null) {
+                throw new IllegalArgumentException("directory for downloaded models is required, e.g. the app's"
+                        + " files directory");
+            }
+            for (String[] setting : new String[][]{{"model", model}, {"format", format}, {"quantization", quantization}}) {
+                if (setting[1] == null || setting[1].trim().isEmpty()) {
+                    throw new IllegalArgumentException(setting[0] + " must not be empty");
+                }
+            }
+            return new ModelUpdater(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.digits.core.client;
+
+import dev.digits.core.recognition.Recognition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A Digits server's answer to {@code POST /api/v1/predict}: the recognition, which model gave it, and how long the
+ * server and the whole round trip took. Immutable.
+ */
+public final class ServerPrediction {
+    private final Recognition recognition;
+    private final String modelName;
+    private final String modelVersion;
+    private final String modelSha256;
+    private final double roundTripMillis;
+
+    ServerPrediction(Recognition recognition, String modelName, String modelVersion, String modelSha256,
+                     double roundTripMillis) {
+        this.recognition = recognition;
+        this.modelName = modelName;
+        this.modelVersion = modelVersion;
+        this.modelSha256 = modelSha256;
+        this.roundTripMillis = roundTripMillis;
+    }
+
+    /** Digit, probabilities and the server's own preprocessing and inference times. */
+    public Recognition recognition() {
+        return recognition;
+    }
+
+    /** The winning digit. */
+    public int digit() {
+        return recognition.index();
+    }
+
+    public float probability() {
+        return recognition.probability();
+    }
+
+    /** Name of the model the server used. */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** Its version, as the server wrote it. */
+    public String modelVersion() {
+        return modelVersion;
+    }
+
+    /** SHA-256 of its weights (null when the server did not say). */
+    public String modelSha256() {
+        return modelSha256;
+    }
+
+    /** Time from sending the request to having parsed the answer, as seen by this client. */
+    public double roundTripMillis() {
+        return roundTripMillis;
+    }
+
+    /** Labels "0", "1", ... for {@code classes} outputs: the class index is the digit. */
+    static List<String> indexLabels(int classes) {
+        List<String> labels = new ArrayList<>(classes);
+        for (int i = 0; i < classes; i++) labels.add(Integer.toString(i));
+        return labels;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s by %s v%s (round trip %.1f ms)", recognition, modelName, modelVersion,
+                roundTripMillis);
+    }
+}
