@@ -1,0 +1,180 @@
+package dev.digits.serve;
+
+import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.serve.api.Api;
+import dev.digits.serve.api.ServerMetrics;
+import dev.digits.serve.image.ImageDigitReader;
+import dev.digits.serve.inference.ModelService;
+import dev.digits.serve.inference.VersionVerifier;
+import dev.digits.serve.registry.EmbeddedModel;
+import dev.digits.serve.registry.ModelRegistry;
+import io.javalin.Javalin;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The Digits inference server: prediction API, model registry and downloads for on-device use, the web app, health
+ * and metrics, in one process.
+ *
+ * <pre>{@code
+ * try (DigitsServer server = DigitsServer.start(ServerConfig.builder().port(0).build())) {
+ *     System.out.println("listening on " + server.uri());
+ * }
+ * }</pre>
+ *
+ * <h2>Routes</h2>
+ * All described by the OpenAPI 3 document at {@code GET /openapi.json}:
+ * <ul>
+ * <li>{@code POST /api/v1/predict}, {@code POST /api/v1/predict/batch} — classify images;</li>
+ * <li>{@code GET /api/v1/models}, {@code …/models/{name}}, {@code …/versions/{version}} — the catalogue;</li>
+ * <li>{@code GET /api/v1/models/{name}/versions/{version}/files/{path}} (immutable) and
+ *     {@code GET /api/v1/models/{name}/files/{path}} (latest, revalidated) — downloads;</li>
+ * <li>{@code GET|POST /mnist} — the mnist-ml-to-mobile Flask route, for its clients;</li>
+ * <li>{@code POST /api/v1/admin/…} — upload, activate, roll back (only with an admin token);</li>
+ * <li>{@code GET /health}, {@code GET /metrics} (Prometheus), {@code GET /openapi.json};</li>
+ * <li>{@code GET /…} — static files from the class-path directory {@code /web} (the web app), when present.</li>
+ * </ul>
+ *
+ * <h2>Models</h2>
+ * The models come from {@link ServerConfig#models()}, laid out as {@link ModelRegistry} describes. When that
+ * directory holds no model — or none is configured, in which case a temporary directory is used — the model
+ * embedded in the jar ({@link EmbeddedModel}) is added to it as {@code cnn} version 1, so a fresh machine serves
+ * without data, training or network.
+ *
+ * <h2>Shutdown</h2>
+ * {@link #close()} stops accepting connections, lets requests in flight finish (up to
+ * {@link ServerConfig#drainTimeout()}), then unloads the models. {@code /health} answers 503 from the moment shutdown
+ * begins.
+ */
+public final class DigitsServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DigitsServer.class);
+
+    private final Javalin app;
+    private final ModelService models;
+    private final Api api;
+    private final Path temporaryRoot;
+    private volatile boolean closing;
+
+    private DigitsServer(ServerConfig config, ModelRegistry registry, Path temporaryRoot) {
+        this.temporaryRoot = temporaryRoot;
+        ServerMetrics metrics = new ServerMetrics();
+        this.models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy()),
+                config.defaultModel(), config.inferenceBatch(), config.maxLoadedVersions(), metrics);
+        ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), config.maxImageSide(),
+                config.maxConcurrentPixels());
+        this.api = new Api(config, models, metrics, reader, () -> closing);
+        this.app = Javalin.create(cfg -> {
+            api.install(cfg);
+            cfg.jetty.modifyServer(server -> {
+                // With a GracefulHandler, stopping first waits (up to the stop timeout) for requests in flight.
+                server.setStopTimeout(config.drainTimeout().toMillis());
+                server.setHandler(new GracefulHandler());
+            });
+        });
+    }
+
+    /**
+     * Opens the models, loads them and starts listening.
+     *
+     * @throws ServerStartException                                 when the port cannot be bound
+     * @throws dev.digits.serve.registry.ModelRegistryException when the models directory is unusable
+     */
+    public static DigitsServer start(ServerConfig config) throws IOException {
+        Path temporaryRoot = null;
+        Path root = config.models();
+        if (root == null) {
+            temporaryRoot = Files.createTempDirectory("digits-models-");
+            root = temporaryRoot;
+        }
+        ModelRegistry registry = ModelRegistry.open(root);
+        if (registry.isEmpty()) addEmbeddedModel(registry);
+        DigitsServer server = new DigitsServer(config, registry, temporaryRoot);
+        server.models.loadAll();
+        try {
+            server.app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            server.closeModels();
+            if (hasCause(e, BindException.class)) {
+                throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port() + ": the port is "
+                        + "in use or not allowed; choose another with --port", e);
+            }
+            throw e;
+        }
+        LOG.info("Digits server listening on {}", server.uri());
+        return server;
+    }
+
+    /** The port the server listens on (the real one when {@link ServerConfig#port()} was 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** {@code http://localhost:<port>/}. */
+    public URI uri() {
+        return URI.create("http://localhost:" + port() + "/");
+    }
+
+    /** Every route as {@code "METHOD /path"} (static files excluded). */
+    public List<String> routes() {
+        return new ArrayList<>(api.routes());
+    }
+
+    /** The loaded models (for embedding the server in another program). */
+    public ModelService models() {
+        return models;
+    }
+
+    /** Drains requests in flight, stops the server and unloads the models. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closing) return;
+        closing = true;
+        LOG.info("stopping: finishing requests in flight");
+        app.stop();
+        closeModels();
+        LOG.info("stopped");
+    }
+
+    private void closeModels() {
+        models.close();
+        if (temporaryRoot != null) {
+            try (Stream<Path> walk = Files.walk(temporaryRoot)) {
+                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.warn("cannot delete the temporary models directory {}: {}", temporaryRoot, e.getMessage());
+            }
+        }
+    }
+
+    private static void addEmbeddedModel(ModelRegistry registry) throws IOException {
+        if (!EmbeddedModel.available()) {
+            LOG.warn("{} holds no model and this build embeds none: /health answers 503 until a version is uploaded",
+                    registry.root());
+            return;
+        }
+        Path staging = registry.newStagingDirectory(EmbeddedModel.NAME);
+        try {
+            EmbeddedModel.copyTo(staging);
+            registry.commit(EmbeddedModel.NAME, staging);
+        } finally {
+            registry.discard(staging);
+        }
+        LOG.info("{} held no model: added the embedded model as '{}' version 1", registry.root(), EmbeddedModel.NAME);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) if (type.isInstance(c)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,280 @@
+package dev.digits.serve;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of a {@link DigitsServer}. Every setting is optional; {@link #defaults()} serves the embedded model on
+ * port 8080 with administration disabled.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.builder()
+ *         .port(9000)
+ *         .models(Path.of("models"))
+ *         .adminToken(System.getenv("DIGITS_ADMIN_TOKEN"))
+ *         .build();
+ * }</pre>
+ */
+public final class ServerConfig {
+    /** Default port. */
+    public static final int DEFAULT_PORT = 8080;
+
+    private final String host;
+    private final int port;
+    private final Path models;
+    private final String defaultModel;
+    private final String adminToken;
+    private final long maxBodyBytes;
+    private final long maxUploadBytes;
+    private final int maxImageSide;
+    private final int maxConcurrentPixels;
+    private final int maxBatchImages;
+    private final int inferenceBatch;
+    private final int maxLoadedVersions;
+    private final double minVerificationAccuracy;
+    private final Duration drainTimeout;
+    private final boolean accessLog;
+
+    private ServerConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.models = b.models;
+        this.defaultModel = b.defaultModel;
+        this.adminToken = b.adminToken;
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.maxUploadBytes = b.maxUploadBytes;
+        this.maxImageSide = b.maxImageSide;
+        this.maxConcurrentPixels = b.maxConcurrentPixels;
+        this.maxBatchImages = b.maxBatchImages;
+        this.inferenceBatch = b.inferenceBatch;
+        this.maxLoadedVersions = b.maxLoadedVersions;
+        this.minVerificationAccuracy = b.minVerificationAccuracy;
+        this.drainTimeout = b.drainTimeout;
+        this.accessLog = b.accessLog;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every setting at its default. */
+    public static ServerConfig defaults() {
+        return builder().build();
+    }
+
+    /** Interface to listen on (default {@code 0.0.0.0}). */
+    public String host() {
+        return host;
+    }
+
+    /** Port to listen on; 0 picks a free one ({@link DigitsServer#port()} tells which). */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * The models directory ({@code --models}), or null to serve the embedded model from a temporary directory
+     * (uploaded versions are then lost when the server stops).
+     */
+    public Path models() {
+        return models;
+    }
+
+    /** The model answering requests that name none, or null for {@code cnn} (else the first by name). */
+    public String defaultModel() {
+        return defaultModel;
+    }
+
+    /** The bearer token of the administration API, or null when administration is disabled. */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /** Largest request body accepted on prediction routes, in bytes (default 16 MiB). */
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** Largest model upload, compressed and unpacked alike, in bytes (default 512 MiB). */
+    public long maxUploadBytes() {
+        return maxUploadBytes;
+    }
+
+    /** Largest width or height of an image, checked before decoding (default 4096). */
+    public int maxImageSide() {
+        return maxImageSide;
+    }
+
+    /** Most pixels decoded at once across all requests; bounds the memory spent on images (default 32 Mi). */
+    public int maxConcurrentPixels() {
+        return maxConcurrentPixels;
+    }
+
+    /** Most images in one batch request (default 256). */
+    public int maxBatchImages() {
+        return maxBatchImages;
+    }
+
+    /** Most images a model runs at once when concurrent requests are batched together (default 64). */
+    public int inferenceBatch() {
+        return inferenceBatch;
+    }
+
+    /** Most model versions loaded at once; every model's latest is always loaded (default 8). */
+    public int maxLoadedVersions() {
+        return maxLoadedVersions;
+    }
+
+    /** Share of the 100 verification digits an uploaded version must classify correctly (default 0.5). */
+    public double minVerificationAccuracy() {
+        return minVerificationAccuracy;
+    }
+
+    /** How long shutdown waits for requests in flight (default 10 s). */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    /** Whether every request is logged (SLF4J logger {@code dev.digits.serve.access}; default true). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
+    /** Settings; each setter checks its argument and names the accepted values. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = DEFAULT_PORT;
+        private Path models;
+        private String defaultModel;
+        private String adminToken;
+        private long maxBodyBytes = 16L << 20;
+        private long maxUploadBytes = 512L << 20;
+        private int maxImageSide = 4096;
+        private int maxConcurrentPixels = 32 << 20;
+        private int maxBatchImages = 256;
+        private int inferenceBatch = 64;
+        private int maxLoadedVersions = 8;
+        private double minVerificationAccuracy = 0.5;
+        private Duration drainTimeout = Duration.ofSeconds(10);
+        private boolean accessLog = true;
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be empty");
+            this.host = host;
+            return this;
+        }
+
+        /** 0 to 65535; 0 picks a free port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** The models directory; null serves the embedded model. */
+        public Builder models(Path dir) {
+            this.models = dir;
+            return this;
+        }
+
+        public Builder defaultModel(String name) {
+            this.defaultModel = name == null || name.isBlank() ? null : name;
+            return this;
+        }
+
+        /** The administration token (e.g. from {@code DIGITS_ADMIN_TOKEN}); null or empty disables administration. */
+        public Builder adminToken(String token) {
+            if (token != null && !token.isEmpty() && token.length() < 16) {
+                throw new IllegalArgumentException("the admin token must be at least 16 characters; generate one with "
+                        + "`openssl rand -hex 32`");
+            }
+            this.adminToken = token == null || token.isEmpty() ? null : token;
+            return this;
+        }
+
+        public Builder maxBodyBytes(long bytes) {
+            if (bytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + bytes);
+            this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        public Builder maxUploadBytes(long bytes) {
+            if (bytes < 1024) throw new IllegalArgumentException("maxUploadBytes must be at least 1024, was " + bytes);
+            this.maxUploadBytes = bytes;
+            return this;
+        }
+
+        /** 28 to 16384. */
+        public Builder maxImageSide(int pixels) {
+            if (pixels < 28 || pixels > 16384) {
+                throw new IllegalArgumentException("maxImageSide must be in [28, 16384], was " + pixels);
+            }
+            this.maxImageSide = pixels;
+            return this;
+        }
+
+        public Builder maxConcurrentPixels(int pixels) {
+            if (pixels < 28 * 28) throw new IllegalArgumentException("maxConcurrentPixels must be at least 784, was " + pixels);
+            this.maxConcurrentPixels = pixels;
+            return this;
+        }
+
+        /** 1 to 10,000. */
+        public Builder maxBatchImages(int images) {
+            if (images < 1 || images > 10_000) {
+                throw new IllegalArgumentException("maxBatchImages must be in [1, 10000], was " + images);
+            }
+            this.maxBatchImages = images;
+            return this;
+        }
+
+        /** 1 to 1024; 1 turns batching of concurrent requests off. */
+        public Builder inferenceBatch(int images) {
+            if (images < 1 || images > 1024) {
+                throw new IllegalArgumentException("inferenceBatch must be in [1, 1024], was " + images);
+            }
+            this.inferenceBatch = images;
+            return this;
+        }
+
+        public Builder maxLoadedVersions(int versions) {
+            if (versions < 1) throw new IllegalArgumentException("maxLoadedVersions must be at least 1, was " + versions);
+            this.maxLoadedVersions = versions;
+            return this;
+        }
+
+        /** In [0, 1]. */
+        public Builder minVerificationAccuracy(double share) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("minVerificationAccuracy must be in [0, 1], was " + share);
+            }
+            this.minVerificationAccuracy = share;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must be zero or positive");
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        public Builder accessLog(boolean enabled) {
+            this.accessLog = enabled;
+            return this;
+        }
+
+        /** Checks that the settings fit together. */
+        public ServerConfig build() {
+            if ((long) maxImageSide * maxImageSide > maxConcurrentPixels) {
+                throw new IllegalArgumentException("maxConcurrentPixels (" + maxConcurrentPixels + ") must allow one image "
+                        + "of maxImageSide² = " + (long) maxImageSide * maxImageSide + " pixels");
+            }
+            return new ServerConfig(this);
+        }
+    }
+}

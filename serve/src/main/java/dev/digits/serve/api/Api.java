@@ -1,0 +1,130 @@
+package dev.digits.serve.api;
+
+import dev.digits.serve.ServerConfig;
+import dev.digits.serve.image.ImageDigitReader;
+import dev.digits.serve.inference.ModelService;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The HTTP API: every route, the error mapping, the access log and request metrics, installed into a Javalin
+ * configuration. Handlers are method references to small controllers, each built from what it needs.
+ *
+ * <p>Static assets: when the class path holds a directory {@value #WEB_RESOURCES} (with an {@code index.html}), its
+ * files are served at {@code /} — the web app is packaged that way, so {@code /web/index.html} in the jar is
+ * {@code http://host:port/}. API routes take precedence only where a path exists in both.
+ */
+public final class Api {
+    /** Class-path directory whose files are served at {@code /}. */
+    public static final String WEB_RESOURCES = "/web";
+
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.digits.serve.access");
+
+    private final ServerConfig config;
+    private final ModelService models;
+    private final ServerMetrics metrics;
+    private final ImageDigitReader reader;
+    private final BooleanSupplier draining;
+    private final List<String> routes = new ArrayList<>();
+
+    /**
+     * @param draining tells whether the server is shutting down ({@code /health} then answers 503)
+     */
+    public Api(ServerConfig config, ModelService models, ServerMetrics metrics, ImageDigitReader reader,
+               BooleanSupplier draining) {
+        this.config = config;
+        this.models = models;
+        this.metrics = metrics;
+        this.reader = reader;
+        this.draining = draining;
+    }
+
+    /** Every route as {@code "METHOD /path"}, with path parameters written {@code {name}}. */
+    public List<String> routes() {
+        return Collections.unmodifiableList(routes);
+    }
+
+    /** Whether the class path carries the web app. */
+    public static boolean hasWebApp() {
+        return Api.class.getResource(WEB_RESOURCES + "/index.html") != null;
+    }
+
+    public void install(JavalinConfig cfg) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.http.maxRequestSize = Math.max(config.maxBodyBytes(), config.maxUploadBytes());
+        // Answers are small JSON documents or already-compressed model files: compressing costs CPU for nothing.
+        cfg.http.compressionStrategy = CompressionStrategy.NONE;
+        if (hasWebApp()) {
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = WEB_RESOURCES;
+                sf.location = Location.CLASSPATH;
+            });
+        }
+        cfg.requestLogger.http(this::log);
+        ErrorMapping.register(cfg.routes);
+
+        Predictor predictor = new Predictor(models, reader);
+        PredictController predict = new PredictController(predictor, config.maxBodyBytes(), config.maxBatchImages());
+        MnistController mnist = new MnistController(predictor, config.maxBodyBytes());
+        ModelsController catalogue = new ModelsController(models);
+        AdminController admin = new AdminController(models, config.adminToken(), config.maxUploadBytes());
+        OperationsController ops = new OperationsController(models, metrics, draining);
+
+        route(cfg, HandlerType.GET, "/health", ops::health);
+        route(cfg, HandlerType.GET, "/metrics", ops::metrics);
+        route(cfg, HandlerType.GET, "/openapi.json", ops::openApi);
+
+        route(cfg, HandlerType.POST, "/api/v1/predict", predict::predict);
+        route(cfg, HandlerType.POST, "/api/v1/predict/batch", predict::predictBatch);
+        route(cfg, HandlerType.GET, "/mnist", mnist::form);
+        route(cfg, HandlerType.POST, "/mnist", mnist::predict);
+
+        String m = ModelsController.API;
+        route(cfg, HandlerType.GET, m, catalogue::list);
+        route(cfg, HandlerType.GET, m + "/{name}", catalogue::model);
+        route(cfg, HandlerType.GET, m + "/{name}/versions/{version}", catalogue::version);
+        route(cfg, HandlerType.GET, m + "/{name}/versions/{version}/files/<path>", catalogue::versionFile);
+        route(cfg, HandlerType.GET, m + "/{name}/files/<path>", catalogue::latestFile);
+
+        String a = AdminController.PREFIX + "/models/{name}";
+        cfg.routes.before(AdminController.PREFIX + "/*", admin::authorize);
+        route(cfg, HandlerType.POST, a + "/versions", admin::upload);
+        route(cfg, HandlerType.POST, a + "/versions/{version}/activate", admin::activate);
+        route(cfg, HandlerType.POST, a + "/rollback", admin::rollback);
+    }
+
+    private void route(JavalinConfig cfg, HandlerType method, String path, Handler handler) {
+        cfg.routes.addHttpHandler(method, path, handler);
+        routes.add(method.name() + " " + path.replace('<', '{').replace('>', '}'));
+    }
+
+    private void log(Context ctx, Float ms) {
+        String route;
+        try {
+            route = ctx.endpoint().path;
+        } catch (RuntimeException e) {
+            route = "unmatched";
+        }
+        Object model = ctx.attribute(Predictor.MODEL_ATTRIBUTE);
+        String modelName = model == null ? "none" : model.toString();
+        int status = ctx.statusCode();
+        metrics.request(ctx.method().name(), route, status, modelName, (long) (ms * 1e6));
+        if (config.accessLog()) {
+            ACCESS.info("{} \"{} {}\" {} {} ms model={}", ctx.ip(), ctx.method().name(), ctx.path(), status,
+                    String.format(java.util.Locale.ROOT, "%.2f", ms), modelName);
+        }
+    }
+}

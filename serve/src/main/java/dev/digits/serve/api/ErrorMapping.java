@@ -1,0 +1,81 @@
+package dev.digits.serve.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import dev.digits.serve.image.ImageTooLargeException;
+import dev.digits.serve.image.UnreadableImageException;
+import dev.digits.serve.inference.ModelUnavailableException;
+import dev.digits.serve.inference.NoEarlierVersionException;
+import dev.digits.serve.inference.VerificationException;
+import dev.digits.serve.registry.InvalidUploadException;
+import dev.digits.serve.registry.UnknownModelException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one place where exceptions become HTTP answers. Every error is a JSON body {@code {"error", "detail"}}: the
+ * error is the status's reason phrase, the detail says what was wrong and how to fix it. A client's mistake always
+ * maps to a 4xx; only a fault of the server itself answers 500, and its detail reveals nothing internal.
+ */
+public final class ErrorMapping {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+
+    private ErrorMapping() {
+    }
+
+    /** Registers the exception handlers. */
+    public static void register(RoutesConfig routes) {
+        routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.getMessage()));
+        routes.exception(UnknownModelException.class, (e, ctx) -> respond(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
+        routes.exception(ImageTooLargeException.class,
+                (e, ctx) -> respond(ctx, HttpStatus.CONTENT_TOO_LARGE, e.getMessage()));
+        routes.exception(UnreadableImageException.class,
+                (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+        routes.exception(JacksonException.class, (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST,
+                "the body is not valid JSON: " + e.getOriginalMessage()));
+        routes.exception(InvalidUploadException.class, (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+        routes.exception(VerificationException.class,
+                (e, ctx) -> respond(ctx, HttpStatus.UNPROCESSABLE_CONTENT, "the model was refused: " + e.getMessage()));
+        routes.exception(NoEarlierVersionException.class, (e, ctx) -> respond(ctx, HttpStatus.CONFLICT, e.getMessage()));
+        routes.exception(ModelUnavailableException.class,
+                (e, ctx) -> respond(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> {
+            HttpStatus status = HttpStatus.forStatus(e.getStatus());
+            respond(ctx, status, javalinDetail(ctx, e));
+        });
+        routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            respond(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "the server failed to answer this request; the fault is logged");
+        });
+    }
+
+    /** Answers {@code status} with an error body. */
+    public static void respond(Context ctx, HttpStatus status, String detail) {
+        Json.respond(ctx, status, body(status, detail));
+    }
+
+    /** The error body for {@code status}. */
+    public static Map<String, Object> body(HttpStatus status, String detail) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", status.getMessage().toLowerCase(Locale.ROOT));
+        m.put("detail", detail);
+        return m;
+    }
+
+    private static String javalinDetail(Context ctx, HttpResponseException e) {
+        if (e.getStatus() == 404) {
+            return "no route " + ctx.method() + " " + ctx.path() + "; the API is described at /openapi.json";
+        }
+        if (e.getStatus() == 413) {
+            return "the request body is larger than the server accepts";
+        }
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,164 @@
+package dev.digits.serve.api;
+
+import dev.digits.serve.inference.ModelService;
+import dev.digits.serve.registry.ModelFile;
+import dev.digits.serve.registry.ModelFormat;
+import dev.digits.serve.registry.StoredModel;
+import dev.digits.serve.registry.StoredVersion;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model catalogue and the downloads for on-device use.
+ * <ul>
+ * <li>{@code GET /api/v1/models}: every model with its versions, formats, sizes, SHA-256s and test metrics;</li>
+ * <li>{@code GET /api/v1/models/{name}} and {@code GET /api/v1/models/{name}/versions/{version}}: one of them;</li>
+ * <li>{@code GET /api/v1/models/{name}/versions/{version}/files/{path}}: a file of a version. Versions never change,
+ *     so the answer carries {@code Cache-Control: public, max-age=31536000, immutable} and the strong ETag
+ *     {@code "<sha256>"}; {@code If-None-Match} answers 304;</li>
+ * <li>{@code GET /api/v1/models/{name}/files/{path}}: the same file of the latest version, with
+ *     {@code Cache-Control: no-cache} (clients revalidate with the ETag and learn when the latest changes).</li>
+ * </ul>
+ * A file's path is its path inside the version directory, so a TF.js model's shards sit beside its
+ * {@code model.json} URL and {@code tf.loadLayersModel(url)} finds them.
+ */
+public final class ModelsController {
+    static final String API = "/api/v1/models";
+    private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+
+    private final ModelService models;
+
+    ModelsController(ModelService models) {
+        this.models = models;
+    }
+
+    void list(Context ctx) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (StoredModel m : models.registry().models()) out.add(modelJson(m, models.defaultModel()));
+        Json.ok(ctx, Map.of("models", out));
+    }
+
+    void model(Context ctx) {
+        Json.ok(ctx, modelJson(models.registry().model(ctx.pathParam("name")), models.defaultModel()));
+    }
+
+    void version(Context ctx) {
+        StoredModel m = models.registry().model(ctx.pathParam("name"));
+        StoredVersion v = m.version(versionParam(ctx));
+        Json.ok(ctx, versionJson(v, m.latest() == v.version()));
+    }
+
+    void versionFile(Context ctx) throws IOException {
+        StoredVersion v = models.registry().model(ctx.pathParam("name")).version(versionParam(ctx));
+        sendFile(ctx, v, IMMUTABLE);
+    }
+
+    void latestFile(Context ctx) throws IOException {
+        StoredVersion v = models.registry().model(ctx.pathParam("name")).latestVersion();
+        ctx.header("X-Model-Version", Integer.toString(v.version()));
+        ctx.header("Content-Location", fileUrl(v, ctx.pathParam("path")));
+        sendFile(ctx, v, "no-cache");
+    }
+
+    static Map<String, Object> modelJson(StoredModel m, String defaultModel) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", m.name());
+        out.put("latest", m.latest());
+        out.put("default", m.name().equals(defaultModel));
+        out.put("url", API + "/" + m.name());
+        List<Map<String, Object>> versions = new ArrayList<>();
+        for (StoredVersion v : m.versions()) versions.add(versionJson(v, v.version() == m.latest()));
+        out.put("versions", versions);
+        return out;
+    }
+
+    static Map<String, Object> versionJson(StoredVersion v, boolean latest) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", v.version());
+        out.put("latest", latest);
+        out.put("sha256", v.sha256());
+        out.put("architecture", v.spec().name());
+        out.put("parameters", v.spec().parameterCount());
+        out.put("labels", v.labels());
+        out.put("metrics", v.metrics());
+        out.put("url", API + "/" + v.model() + "/versions/" + v.version());
+        List<Map<String, Object>> formats = new ArrayList<>();
+        for (ModelFormat f : v.formats()) {
+            Map<String, Object> fj = new LinkedHashMap<>();
+            fj.put("format", f.format());
+            fj.put("quantization", f.quantization());
+            fj.put("file", f.main().path());
+            fj.put("url", fileUrl(v, f.main().path()));
+            fj.put("size", f.totalSize());
+            fj.put("sha256", f.main().sha256());
+            List<Map<String, Object>> files = new ArrayList<>();
+            for (ModelFile file : f.files()) files.add(fileJson(v, file));
+            fj.put("files", files);
+            if (!f.report().isEmpty()) fj.put("report", f.report());
+            formats.add(fj);
+        }
+        out.put("formats", formats);
+        return out;
+    }
+
+    private static Map<String, Object> fileJson(StoredVersion v, ModelFile f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", f.path());
+        m.put("url", fileUrl(v, f.path()));
+        m.put("size", f.size());
+        m.put("sha256", f.sha256());
+        return m;
+    }
+
+    static String fileUrl(StoredVersion v, String path) {
+        return API + "/" + v.model() + "/versions/" + v.version() + "/files/" + path;
+    }
+
+    private static int versionParam(Context ctx) {
+        String raw = ctx.pathParam("version");
+        Integer v = PredictionRequest.parseVersion(raw);
+        if (v == null) {
+            throw ApiException.badRequest("a versioned URL needs a version number; use " + API + "/"
+                    + ctx.pathParam("name") + "/files/… for the latest");
+        }
+        return v;
+    }
+
+    private static void sendFile(Context ctx, StoredVersion v, String cacheControl) throws IOException {
+        String path = ctx.pathParam("path");
+        ModelFile f = v.files().get(path);
+        if (f == null) {
+            throw ApiException.notFound(v.model() + " version " + v.version() + " has no file '" + path + "'; its files are"
+                    + " listed at " + API + "/" + v.model() + "/versions/" + v.version());
+        }
+        String etag = "\"" + f.sha256() + "\"";
+        ctx.header("ETag", etag);
+        ctx.header("Cache-Control", cacheControl);
+        if (matches(ctx.header("If-None-Match"), f.sha256())) {
+            ctx.status(HttpStatus.NOT_MODIFIED);
+            return;
+        }
+        ctx.header("Content-Length", Long.toString(f.size()));
+        ctx.contentType(f.contentType());
+        ctx.result(Files.newInputStream(f.file()));
+    }
+
+    /** Whether an If-None-Match header names this entity (weak comparison, as RFC 9110 prescribes for it). */
+    static boolean matches(String ifNoneMatch, String sha256) {
+        if (ifNoneMatch == null) return false;
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.trim();
+            if (t.equals("*")) return true;
+            if (t.startsWith("W/")) t = t.substring(2);
+            if (t.equals("\"" + sha256 + "\"")) return true;
+        }
+        return false;
+    }
+}

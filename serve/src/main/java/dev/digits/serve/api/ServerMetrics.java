@@ -1,0 +1,69 @@
+package dev.digits.serve.api;
+
+import dev.digits.serve.inference.BatchObserver;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's Prometheus metrics:
+ * <ul>
+ * <li>{@code digits_http_requests_seconds} — every request, by method, route (the route pattern, not the raw
+ *     path), status and model, with histogram buckets for latency quantiles;</li>
+ * <li>{@code digits_inference_seconds} — every batch a model runs, by model, with histogram buckets;</li>
+ * <li>{@code digits_inference_batch_images} — images per batch, by model;</li>
+ * <li>JVM memory, threads and CPU.</li>
+ * </ul>
+ */
+public final class ServerMetrics implements BatchObserver {
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5)};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public ServerMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** Records one HTTP request. */
+    void request(String method, String route, int status, String model, long nanos) {
+        Timer.builder("digits.http.requests")
+                .description("HTTP requests by route, status and model")
+                .tags("method", method, "route", route, "status", Integer.toString(status), "model", model)
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void batch(String model, int images, long nanos) {
+        Timer.builder("digits.inference")
+                .description("time a model takes to run one batch")
+                .tags("model", model)
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        DistributionSummary.builder("digits.inference.batch")
+                .description("images per model run")
+                .baseUnit("images")
+                .tags("model", model)
+                .register(registry)
+                .record(images);
+    }
+
+    /** The Prometheus text exposition. */
+    String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.digits.serve.image;
+
+import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.PreprocessedDigit;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Turns an uploaded image file (PNG, JPEG, GIF, BMP) into a digit in MNIST form with core's
+ * {@link DigitPreprocessor}.
+ *
+ * <p>Hostile input is contained before it costs memory: the width and height are read from the file's header and
+ * checked against {@code maxSide} before any pixel is decoded (a 50 kB PNG can claim 50,000 × 50,000 pixels), and
+ * the pixels being decoded and preprocessed at any moment are bounded by {@code maxConcurrentPixels}, so many large
+ * images at once queue instead of exhausting the heap.
+ *
+ * <p>Grey images are read from their raster, not through {@code BufferedImage.getRGB}: Java treats an 8-bit grey
+ * PNG as linear grey and would brighten every mid-tone on the way to sRGB, whereas browsers and MNIST take the stored
+ * values as they are. Thread-safe.
+ */
+public final class ImageDigitReader {
+    private final DigitPreprocessor preprocessor;
+    private final int maxSide;
+    private final int maxConcurrentPixels;
+    private final Semaphore pixelBudget;
+
+    static {
+        // ImageIO otherwise spools every stream through a temporary file.
+        ImageIO.setUseCache(false);
+    }
+
+    /**
+     * @param maxSide             largest width or height accepted
+     * @param maxConcurrentPixels most pixels decoded at the same time across all requests (at least maxSide²)
+     */
+    public ImageDigitReader(DigitPreprocessor preprocessor, int maxSide, int maxConcurrentPixels) {
+        if (maxSide < 1) throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);
+        if ((long) maxSide * maxSide > maxConcurrentPixels) {
+            throw new IllegalArgumentException("maxConcurrentPixels (" + maxConcurrentPixels + ") must allow one image of "
+                    + maxSide + "×" + maxSide);
+        }
+        this.preprocessor = preprocessor;
+        this.maxSide = maxSide;
+        this.maxConcurrentPixels = maxConcurrentPixels;
+        this.pixelBudget = new Semaphore(maxConcurrentPixels);
+    }
+
+    /** Largest width or height accepted. */
+    public int maxSide() {
+        return maxSide;
+    }
+
+    /**
+     * Decodes and preprocesses one image file.
+     *
+     * @param source what to call the image in messages (e.g. "image 3")
+     * @throws ImageTooLargeException    when the image is wider or taller than {@link #maxSide()}
+     * @throws UnreadableImageException when the bytes are not a supported image or are damaged
+     */
+    public PreprocessedDigit read(byte[] bytes, String source) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new UnreadableImageException(source + " is not an image in a supported format (PNG, JPEG, GIF or BMP)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w;
+                int h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw unreadable(source, reader, e);
+                }
+                if (w < 1 || h < 1) throw new UnreadableImageException(source + " has no pixels");
+                if (w > maxSide || h > maxSide) {
+                    throw new ImageTooLargeException(source + " is " + w + "×" + h + " pixels; the largest side accepted"
+                            + " is " + maxSide + ": scale the image down before sending it");
+                }
+                int permits = w * h;
+                pixelBudget.acquireUninterruptibly(permits);
+                try {
+                    BufferedImage img;
+                    try {
+                        img = reader.read(0);
+                    } catch (IOException | RuntimeException e) {
+                        throw unreadable(source, reader, e);
+                    }
+                    return preprocess(img);
+                } finally {
+                    pixelBudget.release(permits);
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new UnreadableImageException(source + " could not be read: " + e.getMessage());
+        }
+    }
+
+    /** Pixels currently reserved by decodes in progress (for tests and metrics). */
+    public int pixelsInUse() {
+        return maxConcurrentPixels - pixelBudget.availablePermits();
+    }
+
+    private PreprocessedDigit preprocess(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        Raster r = img.getRaster();
+        if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            int bits = img.getColorModel().getComponentSize(0);
+            boolean alpha = img.getColorModel().hasAlpha();
+            if (!alpha && bits == 8) {
+                byte[] grey = new byte[w * h];
+                int[] row = new int[w];
+                for (int y = 0; y < h; y++) {
+                    r.getSamples(0, y, w, 1, 0, row);
+                    for (int x = 0; x < w; x++) grey[y * w + x] = (byte) row[x];
+                }
+                return preprocessor.processGray(grey, w, h);
+            }
+            int[] argb = new int[w * h];
+            int[] g = new int[w];
+            int[] a = new int[w];
+            int gMax = (1 << bits) - 1;
+            int aMax = alpha ? (1 << img.getColorModel().getComponentSize(1)) - 1 : 0;
+            for (int y = 0; y < h; y++) {
+                r.getSamples(0, y, w, 1, 0, g);
+                if (alpha) r.getSamples(0, y, w, 1, 1, a);
+                for (int x = 0; x < w; x++) {
+                    int v = (g[x] * 255 + gMax / 2) / gMax;
+                    int av = alpha ? (a[x] * 255 + aMax / 2) / aMax : 255;
+                    argb[y * w + x] = av << 24 | v << 16 | v << 8 | v;
+                }
+            }
+            return preprocessor.process(argb, w, h);
+        }
+        return preprocessor.process(img.getRGB(0, 0, w, h, null, 0, w), w, h);
+    }
+
+    private static UnreadableImageException unreadable(String source, ImageReader reader, Exception e) {
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String format;
+        try {
+            format = reader.getFormatName();
+        } catch (IOException ex) {
+            format = "an image";
+        }
+        return new UnreadableImageException(source + " could not be decoded as " + format + ": " + why);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.digits.serve.inference;
+
+import dev.digits.convert.LoadedModel;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Checks that a model about to be served answers sensibly: it is run on 100 known handwritten digits — the first ten
+ * of each class in the MNIST test set (t10k), packaged as {@value #RESOURCE}, row {@code d} holding ten images of
+ * digit {@code d} — and must return ten probabilities per image that are finite, non-negative and sum to 1, and get
+ * at least the required share of the digits right. A model with broken or mismatched weights scores about 10% and
+ * is refused before any request reaches it.
+ */
+public final class VersionVerifier {
+    /** Class-path resource with the verification digits: a 280×280 grey PNG, ten rows of ten 28×28 MNIST images. */
+    public static final String RESOURCE = "/dev/digits/serve/verification-digits.png";
+    /** Images in the verification set. */
+    public static final int IMAGES = 100;
+
+    private static final int SIDE = 28;
+    private static final float[] PIXELS = load();
+
+    private final double minAccuracy;
+
+    /** @param minAccuracy share of the verification digits a model must classify correctly, in [0, 1] */
+    public VersionVerifier(double minAccuracy) {
+        if (!(minAccuracy >= 0 && minAccuracy <= 1)) {
+            throw new IllegalArgumentException("minimum verification accuracy must be in [0, 1], was " + minAccuracy);
+        }
+        this.minAccuracy = minAccuracy;
+    }
+
+    /** The verification images, 100 × 784 values in [0,1], image {@code i} showing digit {@code i / 10}. */
+    public static float[] pixels() {
+        return PIXELS.clone();
+    }
+
+    /** The digit shown by verification image {@code i}. */
+    public static int label(int i) {
+        return i / 10;
+    }
+
+    /**
+     * Runs the verification digits through {@code model}.
+     *
+     * @param labels the model's class names; class {@code d} must be named {@code "d"}
+     * @return the share of digits classified correctly
+     * @throws VerificationException saying what is wrong
+     */
+    public double verify(LoadedModel model, List<String> labels) {
+        if (labels.size() != 10) {
+            throw new VerificationException("the model has " + labels.size() + " classes; a digit classifier has 10");
+        }
+        for (int d = 0; d < 10; d++) {
+            if (!labels.get(d).equals(Integer.toString(d))) {
+                throw new VerificationException("class " + d + " is labelled '" + labels.get(d) + "'; a digit classifier "
+                        + "labels its classes 0 to 9 in order");
+            }
+        }
+        float[][] out;
+        try {
+            out = model.predict(PIXELS.clone(), IMAGES);
+        } catch (RuntimeException e) {
+            throw new VerificationException("the model failed to run: " + e.getMessage());
+        }
+        if (out.length != IMAGES) {
+            throw new VerificationException("the model answered " + out.length + " rows for " + IMAGES + " images");
+        }
+        int correct = 0;
+        for (int i = 0; i < IMAGES; i++) {
+            float[] p = out[i];
+            if (p.length != 10) {
+                throw new VerificationException("the model answered " + p.length + " values for an image instead of 10");
+            }
+            double sum = 0;
+            int best = 0;
+            for (int k = 0; k < 10; k++) {
+                if (!Float.isFinite(p[k]) || p[k] < 0) {
+                    throw new VerificationException("the model answered " + p[k] + " as a probability");
+                }
+                sum += p[k];
+                if (p[k] > p[best]) best = k;
+            }
+            if (Math.abs(sum - 1) > 1e-3) {
+                throw new VerificationException(String.format(Locale.ROOT,
+                        "the model's probabilities for an image sum to %.4f, not 1: is the final softmax missing?", sum));
+            }
+            if (best == label(i)) correct++;
+        }
+        double accuracy = correct / (double) IMAGES;
+        if (accuracy < minAccuracy) {
+            throw new VerificationException(String.format(Locale.ROOT, "the model classified %d of %d known digits "
+                    + "correctly (%.0f%%), below the required %.0f%%: its weights look broken or untrained", correct,
+                    IMAGES, 100 * accuracy, 100 * minAccuracy));
+        }
+        return accuracy;
+    }
+
+    private static float[] load() {
+        try (InputStream in = VersionVerifier.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) throw new IllegalStateException("missing class-path resource " + RESOURCE);
+            BufferedImage img = ImageIO.read(in);
+            Raster r = img.getRaster();
+            float[] out = new float[IMAGES * SIDE * SIDE];
+            for (int i = 0; i < IMAGES; i++) {
+                int x0 = (i % 10) * SIDE;
+                int y0 = (i / 10) * SIDE;
+                for (int y = 0; y < SIDE; y++) {
+                    for (int x = 0; x < SIDE; x++) {
+                        out[i * SIDE * SIDE + y * SIDE + x] = r.getSample(x0 + x, y0 + y, 0) / 255f;
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.digits.serve.registry;
+
+/** The models directory cannot be used as it is; the message names the problem and the fix. */
+public class ModelRegistryException extends RuntimeException {
+    public ModelRegistryException(String message) {
+        super(message);
+    }
+
+    public ModelRegistryException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.digits.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/** A small HTTP client for the tests: real requests over TCP to a started server, JSON answers parsed. */
+public final class Http {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private final URI base;
+
+    public Http(URI base) {
+        this.base = base;
+    }
+
+    public Http(DigitsServer server) {
+        this(server.uri());
+    }
+
+    /** An answer: status, headers and body. */
+    public static final class Response {
+        public final int status;
+        public final byte[] body;
+        private final HttpResponse<byte[]> raw;
+
+        Response(HttpResponse<byte[]> raw) {
+            this.raw = raw;
+            this.status = raw.statusCode();
+            this.body = raw.body();
+        }
+
+        public String header(String name) {
+            Optional<String> v = raw.headers().firstValue(name);
+            return v.orElse(null);
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (status " + status + "): " + text(), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + text();
+        }
+    }
+
+    public Response get(String path, String... headers) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), headers);
+    }
+
+    public Response post(String path, String contentType, byte[] body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        return send(b, headers);
+    }
+
+    public Response postJson(String path, Object json, String... headers) {
+        try {
+            return post(path, "application/json", JSON.writeValueAsBytes(json), headers);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Response postMultipart(String path, Multipart form, String... headers) {
+        return post(path, form.contentType(), form.bytes(), headers);
+    }
+
+    private Response send(HttpRequest.Builder b, String... headers) {
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        b.timeout(Duration.ofSeconds(60));
+        try {
+            return new Response(client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A multipart/form-data body built part by part. */
+    public static final class Multipart {
+        private final String boundary = "----digits" + UUID.randomUUID().toString().replace("-", "");
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        public Multipart file(String field, String filename, String contentType, byte[] data) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\"" + filename
+                    + "\"\r\nContent-Type: " + contentType + "\r\n\r\n");
+            out.writeBytes(data);
+            write("\r\n");
+            return this;
+        }
+
+        public Multipart field(String field, String value) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"\r\n\r\n" + value + "\r\n");
+            return this;
+        }
+
+        public String contentType() {
+            return "multipart/form-data; boundary=" + boundary;
+        }
+
+        public byte[] bytes() {
+            ByteArrayOutputStream copy = new ByteArrayOutputStream();
+            copy.writeBytes(out.toByteArray());
+            copy.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+            return copy.toByteArray();
+        }
+
+        private void write(String s) {
+            out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
