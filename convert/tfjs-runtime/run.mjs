@@ -43,17 +43,21 @@ function fail(message) {
   process.stdout.end(() => process.exit(1));
 }
 
-/** A fetch that serves model.json and its shards from the model's directory, refusing paths outside it. */
+/**
+ * A fetch that serves model.json and its shards from the model's directory. A file that cannot be read rejects, as
+ * an unreachable URL does in a browser (TF.js does not check the status of weight responses, so a 404 would only
+ * surface later as "the tensor should have N values but has 0").
+ */
 function diskFetch(modelDir) {
   return async (url) => {
     const file = path.resolve(url);
     if (path.dirname(file) !== modelDir && !file.startsWith(modelDir + path.sep)) {
-      return new Response(null, { status: 403, statusText: `${url} is outside ${modelDir}` });
+      throw new Error(`${url} is outside the model's directory ${modelDir}`);
     }
     try {
       return new Response(await readFile(file), { status: 200 });
     } catch (e) {
-      return new Response(null, { status: 404, statusText: `${file}: ${e.message}` });
+      throw new Error(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     }
   };
 }

@@ -115,8 +115,8 @@ final class WeightShards {
             }
             if (lo == hi) return new AffineUint8(lo, 1.0);
             double scale = (hi - lo) / 255.0;
-            double zeroPoint = Math.round(-lo / scale);
-            return new AffineUint8(-zeroPoint * scale, scale);
+            long zeroPoint = Math.round(-lo / scale);
+            return new AffineUint8(zeroPoint == 0 ? 0.0 : -zeroPoint * scale, scale);
         }
 
         int quantize(float v) {
