@@ -1,7 +1,9 @@
 package dev.digits.cli;
 
 import dev.digits.train.Evaluation;
+import dev.digits.train.ModelDirectory;
 import dev.digits.train.TrainedModel;
+import dev.digits.train.Trainer;
 import dev.digits.train.data.Dataset;
 import dev.digits.train.data.DatasetException;
 import dev.digits.train.data.DatasetFormat;
@@ -11,7 +13,6 @@ import dev.digits.train.data.ImageSet;
 import dev.digits.train.data.StratifiedSampling;
 import dev.digits.train.transfer.Retrainer;
 import dev.digits.train.transfer.TransferPlan;
-import dev.digits.train.ModelDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -94,6 +95,11 @@ final class RetrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed of the split, sampling, head initialisation and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--from-scratch",
+            description = "Baseline for comparison: train the same architecture (the base's layers with the new head) from random"
+                    + " weights on the same data, nothing frozen.")
+    boolean fromScratch;
+
     @Mixin
     CommonOptions common;
 
@@ -118,10 +124,29 @@ final class RetrainCommand implements Callable<Integer> {
         Retrainer retrainer = settings.cardEntries(card).build();
         TransferPlan plan = retrainer.plan(dataset.train().classNames().size());
         Path out = output != null ? output : Path.of("models", dirName(data));
+        if (fromScratch) return trainFromScratch(plan, baseModel, dataset, card, out);
         System.out.printf(Locale.ROOT, "Base %s (%s): training %s on %,d images, validating on %,d; %d epochs%s%n", baseModel.name(),
                 baseModel.spec().name(), String.join(", ", plan.trainedLayers()), dataset.train().size(), dataset.test().size(), epochs,
                 fineTuneEpochs > 0 ? ", then fine-tuning every layer for " + fineTuneEpochs + " epochs" : "");
-        try (TrainedModel trained = retrainer.retrain(dataset, out)) {
+        return report(retrainer.retrain(dataset, out), dataset, out);
+    }
+
+    private int trainFromScratch(TransferPlan plan, ModelDirectory baseModel, Dataset dataset, Map<String, Object> card, Path out)
+            throws IOException {
+        if (freeze != null || fineTuneEpochs > 0 || fineTuneLearningRate != null) {
+            throw new UserInputException("--from-scratch trains every layer from random weights: --freeze and the fine-tune options do not apply");
+        }
+        card.put("baseline", "trained from scratch: the layers of " + baseModel.name() + " (" + baseModel.spec().name()
+                + ") with a new head, random weights, nothing frozen");
+        Trainer trainer = Trainer.builder().architecture(plan.spec().withName(baseModel.spec().name() + "-scratch")).epochs(epochs)
+                .learningRate(learningRate).batchSize(batchSize).seed(seed).cardEntries(card).build();
+        System.out.printf(Locale.ROOT, "Training %s's architecture from scratch on %,d images, validating on %,d; %d epochs%n",
+                baseModel.name(), dataset.train().size(), dataset.test().size(), epochs);
+        return report(trainer.train(dataset, out), dataset, out);
+    }
+
+    private static int report(TrainedModel model, Dataset dataset, Path out) {
+        try (TrainedModel trained = model) {
             Evaluation validation = trained.evaluate(dataset.test());
             System.out.printf(Locale.ROOT, "Validation accuracy %.2f%% on %,d images over %d classes. Model written to %s%n",
                     100 * validation.accuracy(), validation.total(), trained.labels().size(), out.toAbsolutePath());

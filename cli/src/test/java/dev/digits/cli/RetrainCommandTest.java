@@ -1,7 +1,9 @@
 package dev.digits.cli;
 
+import dev.digits.core.model.SafeTensors;
 import dev.digits.train.ModelDirectory;
 import dev.digits.train.QuickModels;
+import dev.digits.train.TrainedModel;
 import dev.digits.train.transfer.ImageFolders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,26 @@ class RetrainCommandTest {
         ModelDirectory md = ModelDirectory.open(out);
         assertEquals("nine", md.labels().get(9));
         assertEquals(10, ((Number) ((Map<?, ?>) md.card().get("training")).get("trainPerClass")).intValue());
+    }
+
+    @Test
+    void fromScratchTrainsTheSameArchitectureFromRandomWeightsForComparison() throws Exception {
+        Path out = dir.resolve("scratch-model");
+        CliTest.Run r = run("retrain", "--base", base.toString(), "--data", images("scratch", 6).toString(), "--epochs", "1",
+                "--from-scratch", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        ModelDirectory md = ModelDirectory.open(out);
+        assertEquals("cnn-scratch", md.spec().name());
+        assertEquals(3, md.spec().classes());
+        Map<?, ?> training = (Map<?, ?>) md.card().get("training");
+        assertTrue(String.valueOf(training.get("baseline")).contains("from scratch") && !training.containsKey("transfer"), training.toString());
+        float[] baseConv = SafeTensors.read(base.resolve(TrainedModel.WEIGHTS_FILE)).get("conv2d_1.weight").data();
+        float[] conv = SafeTensors.read(out.resolve(TrainedModel.WEIGHTS_FILE)).get("conv2d_1.weight").data();
+        assertFalse(java.util.Arrays.equals(baseConv, conv));
+        CliTest.Run mixed = run("retrain", "--base", base.toString(), "--data", dir.resolve("scratch").toString(), "--from-scratch",
+                "--freeze", "2");
+        assertEquals(ExitCodes.INVALID_INPUT, mixed.code());
+        assertTrue(mixed.err().contains("--freeze"), mixed.err());
     }
 
     @Test
