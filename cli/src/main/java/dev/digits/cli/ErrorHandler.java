@@ -1,6 +1,9 @@
 package dev.digits.cli;
 
+import dev.digits.convert.UnsupportedModelException;
 import dev.digits.core.model.ModelSpecException;
+import dev.digits.serve.ServerStartException;
+import dev.digits.serve.registry.ModelRegistryException;
 import dev.digits.train.ModelDirectoryException;
 import dev.digits.train.data.DatasetException;
 import picocli.CommandLine;
@@ -35,7 +38,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         if (e instanceof DatasetException || e instanceof ModelSpecException || e instanceof ModelDirectoryException
                 || e instanceof NoSuchFileException || e instanceof FileNotFoundException || e instanceof AccessDeniedException
                 || e instanceof UserInputException || e instanceof IllegalArgumentException
-                || e.getClass().getSimpleName().equals("UnsupportedModelException")) {
+                || e instanceof UnsupportedModelException || e instanceof ServerStartException
+                || e instanceof ModelRegistryException) {
             return ExitCodes.INVALID_INPUT;
         }
         return ExitCodes.FAILURE;
