@@ -1,0 +1,456 @@
+package dev.digits.android;
+
+import android.app.Activity;
+import android.content.ActivityNotFoundException;
+import android.content.Intent;
+import android.graphics.Bitmap;
+import android.graphics.Color;
+import android.graphics.Typeface;
+import android.graphics.drawable.BitmapDrawable;
+import android.net.Uri;
+import android.os.Bundle;
+import android.os.Handler;
+import android.os.Looper;
+import android.provider.MediaStore;
+import android.text.InputType;
+import android.view.Gravity;
+import android.view.View;
+import android.view.ViewGroup;
+import android.widget.AdapterView;
+import android.widget.ArrayAdapter;
+import android.widget.Button;
+import android.widget.EditText;
+import android.widget.ImageView;
+import android.widget.LinearLayout;
+import android.widget.RadioButton;
+import android.widget.RadioGroup;
+import android.widget.ScrollView;
+import android.widget.Spinner;
+import android.widget.TextView;
+
+import dev.digits.core.client.InstalledModel;
+import dev.digits.core.client.PredictionClient;
+import dev.digits.core.client.ServerException;
+import dev.digits.core.client.ServerPrediction;
+import dev.digits.core.client.UpdateResult;
+import dev.digits.core.client.UpdateStatus;
+import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.PreprocessedDigit;
+import dev.digits.core.recognition.Recognition;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Draw a digit (or pick or take a picture of one), press Detect, see the digit, its probability and how long it took,
+ * classified on the phone with TFLite or by a Digits server.
+ *
+ * <p>The views are built in code, so the app has no generated resource class to depend on. Everything slow (model
+ * loading, inference, network, model updates) runs on one background thread, in order; results come back to the
+ * main thread through a {@link Handler}.
+ */
+public final class MainActivity extends Activity {
+    private static final int PICK_PICTURE = 1;
+    private static final int TAKE_PHOTO = 2;
+
+    /** Intent extra for the benchmark: the last classified digit, as 784 floats. */
+    static final String EXTRA_PIXELS = "dev.digits.android.PIXELS";
+
+    private final ExecutorService worker = Executors.newSingleThreadExecutor();
+    private final Handler main = new Handler(Looper.getMainLooper());
+    private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
+
+    private AppSettings settings;
+    private DrawView pad;
+    private TextView digitView;
+    private TextView detailView;
+    private TextView modelView;
+    private ImageView preview;
+    private EditText serverUrl;
+
+    // Touched only on the worker thread.
+    private Classifier classifier;
+    private String classifierSource = "no model";
+    private float[] lastPixels;
+
+    @Override
+    protected void onCreate(Bundle state) {
+        super.onCreate(state);
+        settings = new AppSettings(this);
+        setContentView(buildViews());
+        worker.execute(this::loadClassifier);
+        worker.execute(this::updateModel);
+    }
+
+    @Override
+    protected void onDestroy() {
+        worker.execute(this::closeClassifier);
+        worker.shutdown();
+        super.onDestroy();
+    }
+
+    // ---- views --------------------------------------------------------------------------------------------------
+
+    private View buildViews() {
+        int pad8 = dp(8);
+        LinearLayout root = new LinearLayout(this);
+        root.setOrientation(LinearLayout.VERTICAL);
+        root.setPadding(pad8, pad8, pad8, pad8);
+
+        RadioGroup mode = new RadioGroup(this);
+        mode.setOrientation(RadioGroup.HORIZONTAL);
+        RadioButton onDevice = radio("On device", View.generateViewId());
+        RadioButton server = radio("Server", View.generateViewId());
+        mode.addView(onDevice);
+        mode.addView(server);
+        (settings.mode() == AppSettings.Mode.SERVER ? server : onDevice).setChecked(true);
+        mode.setOnCheckedChangeListener((group, id) -> settings.setMode(
+                id == server.getId() ? AppSettings.Mode.SERVER : AppSettings.Mode.ON_DEVICE));
+        root.addView(mode);
+
+        LinearLayout urlRow = row();
+        serverUrl = new EditText(this);
+        serverUrl.setSingleLine(true);
+        serverUrl.setInputType(InputType.TYPE_CLASS_TEXT | InputType.TYPE_TEXT_VARIATION_URI);
+        serverUrl.setHint("Server URL, e.g. http://192.168.1.20:8080");
+        serverUrl.setText(settings.serverUrl());
+        urlRow.addView(serverUrl, new LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f));
+        urlRow.addView(button("Save & update", v -> {
+            settings.setServerUrl(serverUrl.getText().toString());
+            modelView.setText("Checking the server for a newer model…");
+            worker.execute(this::updateModel);
+        }));
+        root.addView(urlRow);
+
+        LinearLayout runtimeRow = row();
+        runtimeRow.addView(label("Threads "));
+        Spinner threads = spinner(new Integer[]{1, 2, 3, 4}, settings.threads() - 1);
+        threads.setOnItemSelectedListener(onSelect(position -> {
+            if (position + 1 != settings.threads()) {
+                settings.setThreads(position + 1);
+                worker.execute(this::loadClassifier);
+            }
+        }));
+        runtimeRow.addView(threads);
+        runtimeRow.addView(label("  Run on "));
+        Spinner accelerator = spinner(Classifier.Accelerator.values(), settings.accelerator().ordinal());
+        accelerator.setOnItemSelectedListener(onSelect(position -> {
+            Classifier.Accelerator chosen = Classifier.Accelerator.values()[position];
+            if (chosen != settings.accelerator()) {
+                settings.setAccelerator(chosen);
+                worker.execute(this::loadClassifier);
+            }
+        }));
+        runtimeRow.addView(accelerator);
+        root.addView(runtimeRow);
+
+        pad = new DrawView(this);
+        LinearLayout.LayoutParams padParams = new LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT,
+                ViewGroup.LayoutParams.WRAP_CONTENT);
+        padParams.gravity = Gravity.CENTER_HORIZONTAL;
+        padParams.topMargin = pad8;
+        root.addView(pad, padParams);
+
+        LinearLayout actions = row();
+        actions.addView(button("Detect", v -> detectDrawing()), weighted());
+        actions.addView(button("Clear", v -> clear()), weighted());
+        root.addView(actions);
+
+        LinearLayout pictures = row();
+        pictures.addView(button("Gallery", v -> pickPicture()), weighted());
+        pictures.addView(button("Camera", v -> takePhoto()), weighted());
+        pictures.addView(button("Benchmark", v -> openBenchmark()), weighted());
+        root.addView(pictures);
+
+        LinearLayout result = row();
+        result.setGravity(Gravity.CENTER_VERTICAL);
+        digitView = new TextView(this);
+        digitView.setTextSize(56);
+        digitView.setTypeface(Typeface.DEFAULT_BOLD);
+        digitView.setMinWidth(dp(64));
+        digitView.setGravity(Gravity.CENTER);
+        result.addView(digitView);
+        preview = new ImageView(this);
+        preview.setContentDescription("The 28 by 28 image the model receives");
+        preview.setBackgroundColor(Color.BLACK);
+        result.addView(preview, new LinearLayout.LayoutParams(dp(56), dp(56)));
+        detailView = new TextView(this);
+        detailView.setPadding(pad8, 0, 0, 0);
+        result.addView(detailView, weighted());
+        root.addView(result);
+
+        modelView = new TextView(this);
+        modelView.setTextSize(12);
+        modelView.setText("Loading the model…");
+        root.addView(modelView);
+
+        ScrollView scroll = new ScrollView(this);
+        scroll.addView(root);
+        return scroll;
+    }
+
+    private interface PositionListener {
+        void selected(int position);
+    }
+
+    private static AdapterView.OnItemSelectedListener onSelect(PositionListener listener) {
+        return new AdapterView.OnItemSelectedListener() {
+            @Override
+            public void onItemSelected(AdapterView<?> parent, View view, int position, long id) {
+                listener.selected(position);
+            }
+
+            @Override
+            public void onNothingSelected(AdapterView<?> parent) {
+                // Keep the current setting.
+            }
+        };
+    }
+
+    private <T> Spinner spinner(T[] items, int selected) {
+        Spinner s = new Spinner(this);
+        ArrayAdapter<T> adapter = new ArrayAdapter<>(this, android.R.layout.simple_spinner_item, items);
+        adapter.setDropDownViewResource(android.R.layout.simple_spinner_dropdown_item);
+        s.setAdapter(adapter);
+        s.setSelection(Math.max(0, Math.min(items.length - 1, selected)), false);
+        return s;
+    }
+
+    private RadioButton radio(String text, int id) {
+        RadioButton b = new RadioButton(this);
+        b.setText(text);
+        b.setId(id);
+        return b;
+    }
+
+    private Button button(String text, View.OnClickListener onClick) {
+        Button b = new Button(this);
+        b.setText(text);
+        b.setOnClickListener(onClick);
+        return b;
+    }
+
+    private TextView label(String text) {
+        TextView t = new TextView(this);
+        t.setText(text);
+        return t;
+    }
+
+    private LinearLayout row() {
+        LinearLayout r = new LinearLayout(this);
+        r.setOrientation(LinearLayout.HORIZONTAL);
+        return r;
+    }
+
+    private static LinearLayout.LayoutParams weighted() {
+        return new LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f);
+    }
+
+    private int dp(int value) {
+        return Math.round(value * getResources().getDisplayMetrics().density);
+    }
+
+    // ---- actions (main thread) ----------------------------------------------------------------------------------
+
+    private void clear() {
+        pad.clear();
+        digitView.setText("");
+        detailView.setText("");
+        preview.setImageDrawable(null);
+    }
+
+    private void detectDrawing() {
+        if (pad.isEmpty()) {
+            showMessage("Draw a digit first.");
+            return;
+        }
+        int[] argb = pad.padPixels();
+        AppSettings.Mode mode = settings.mode();
+        String url = settings.serverUrl();
+        worker.execute(() -> classify(argb, DrawView.PAD_SIZE, DrawView.PAD_SIZE, null, mode, url));
+    }
+
+    private void pickPicture() {
+        Intent pick = new Intent(Intent.ACTION_GET_CONTENT).setType("image/*").addCategory(Intent.CATEGORY_OPENABLE);
+        try {
+            startActivityForResult(Intent.createChooser(pick, "Picture of a digit"), PICK_PICTURE);
+        } catch (ActivityNotFoundException e) {
+            showMessage("No app on this phone offers pictures to pick.");
+        }
+    }
+
+    private void takePhoto() {
+        // Without EXTRA_OUTPUT the camera app returns a small preview bitmap: plenty for one digit, and it needs
+        // neither a storage permission nor a file provider.
+        try {
+            startActivityForResult(new Intent(MediaStore.ACTION_IMAGE_CAPTURE), TAKE_PHOTO);
+        } catch (ActivityNotFoundException e) {
+            showMessage("No camera app on this phone.");
+        }
+    }
+
+    private void openBenchmark() {
+        Intent intent = new Intent(this, BenchmarkActivity.class);
+        worker.execute(() -> {
+            float[] pixels = lastPixels;
+            main.post(() -> {
+                if (pixels != null) intent.putExtra(EXTRA_PIXELS, pixels);
+                startActivity(intent);
+            });
+        });
+    }
+
+    @Override
+    protected void onActivityResult(int requestCode, int resultCode, Intent data) {
+        super.onActivityResult(requestCode, resultCode, data);
+        if (resultCode != RESULT_OK || data == null) return;
+        AppSettings.Mode mode = settings.mode();
+        String url = settings.serverUrl();
+        if (requestCode == PICK_PICTURE && data.getData() != null) {
+            Uri uri = data.getData();
+            worker.execute(() -> {
+                try {
+                    classifyPicture(Pictures.decode(getContentResolver(), uri), mode, url);
+                } catch (IOException e) {
+                    showMessage("Cannot read the picture: " + e.getMessage());
+                }
+            });
+        } else if (requestCode == TAKE_PHOTO) {
+            Bitmap photo = cameraPreview(data);
+            if (photo != null) {
+                worker.execute(() -> classifyPicture(photo, mode, url));
+            } else {
+                showMessage("The camera app returned no picture.");
+            }
+        }
+    }
+
+    // The typed getParcelableExtra(String, Class) needs API 33; minSdk 24 needs the untyped one.
+    @SuppressWarnings("deprecation")
+    private static Bitmap cameraPreview(Intent data) {
+        Object photo = data.getParcelableExtra("data");
+        return photo instanceof Bitmap ? (Bitmap) photo : null;
+    }
+
+    // ---- work (worker thread) -----------------------------------------------------------------------------------
+
+    private void classifyPicture(Bitmap picture, AppSettings.Mode mode, String url) {
+        int w = picture.getWidth();
+        int h = picture.getHeight();
+        int[] argb = Pictures.argb(picture);
+        // In server mode the server decodes and preprocesses the file itself, with the same algorithm.
+        byte[] png = mode == AppSettings.Mode.SERVER ? Pictures.png(picture) : null;
+        classify(argb, w, h, png, mode, url);
+    }
+
+    private void classify(int[] argb, int width, int height, byte[] png, AppSettings.Mode mode, String url) {
+        long start = System.nanoTime();
+        PreprocessedDigit digit = preprocessor.process(argb, width, height);
+        double preprocessMillis = (System.nanoTime() - start) / 1e6;
+        if (!digit.found()) {
+            showMessage("No digit found: draw or photograph one digit, dark on light or light on dark.");
+            return;
+        }
+        float[] pixels = digit.pixels();
+        lastPixels = pixels;
+        if (mode == AppSettings.Mode.SERVER) {
+            try {
+                PredictionClient client = PredictionClient.builder().server(url).build();
+                ServerPrediction p = png != null ? client.predictImage(png, "image/png") : client.predictPixels(pixels);
+                Recognition r = p.recognition();
+                showResult(r, pixels, String.format(Locale.ROOT, "server %s v%s · round trip %.0f ms",
+                        p.modelName(), p.modelVersion(), p.roundTripMillis()));
+            } catch (ServerException | IllegalArgumentException e) {
+                showMessage(e.getMessage());
+            }
+            return;
+        }
+        if (classifier == null) {
+            showMessage("No model is loaded: " + classifierSource);
+            return;
+        }
+        Recognition r = classifier.classify(pixels, preprocessMillis);
+        showResult(r, pixels, "on device · " + classifierSource);
+    }
+
+    /** (Re)loads the model: the verified download when there is one, otherwise the bundled one. */
+    private void loadClassifier() {
+        closeClassifier();
+        int threads = settings.threads();
+        Classifier.Accelerator accelerator = settings.accelerator();
+        String note = "";
+        InstalledModel installed = ModelFiles.updater(this, null).installed();
+        if (installed != null) {
+            ModelFiles.Source source = ModelFiles.downloaded(installed);
+            try {
+                classifier = new Classifier(source.map(this), source.name, threads, accelerator);
+                classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
+                showModel("Model: " + classifierSource);
+                return;
+            } catch (IOException | IllegalArgumentException e) {
+                note = " (the downloaded model could not be used: " + e.getMessage() + ")";
+            }
+        }
+        try {
+            ModelFiles.Source source = ModelFiles.bundled(this);
+            classifier = new Classifier(source.map(this), source.name, threads, accelerator);
+            classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
+            showModel("Model: " + classifierSource + note);
+        } catch (IOException | IllegalArgumentException e) {
+            classifierSource = e.getMessage();
+            showModel("No on-device model: " + e.getMessage() + note);
+        }
+    }
+
+    private void updateModel() {
+        UpdateResult result;
+        try {
+            result = ModelFiles.updater(this, settings.serverUrl()).update();
+        } catch (IllegalArgumentException badUrl) {
+            showModel("Model updates off: " + badUrl.getMessage());
+            return;
+        }
+        if (result.status() == UpdateStatus.DOWNLOADED) {
+            loadClassifier();
+        }
+        String prefix = result.status() == UpdateStatus.DOWNLOADED || result.status() == UpdateStatus.UP_TO_DATE
+                ? "" : "Model update: ";
+        showModel("Model: " + classifierSource + "\n" + prefix + result.message());
+    }
+
+    private void closeClassifier() {
+        if (classifier != null) {
+            classifier.close();
+            classifier = null;
+        }
+    }
+
+    // ---- results (any thread) -----------------------------------------------------------------------------------
+
+    private void showResult(Recognition r, float[] pixels, String how) {
+        String details = String.format(Locale.ROOT, "probability %.1f%%%ninference %.2f ms · preprocessing %.1f ms%n%s",
+                100 * r.probability(), r.inferenceMillis(), r.preprocessMillis(), how);
+        Bitmap seen = Pictures.mnistPreview(pixels);
+        main.post(() -> {
+            digitView.setText(r.label());
+            detailView.setText(details);
+            BitmapDrawable drawable = new BitmapDrawable(getResources(), seen);
+            // Nearest-neighbour scaling shows the 28x28 pixels as they are.
+            drawable.setFilterBitmap(false);
+            preview.setImageDrawable(drawable);
+        });
+    }
+
+    private void showMessage(String message) {
+        main.post(() -> {
+            digitView.setText("–");
+            detailView.setText(message);
+        });
+    }
+
+    private void showModel(String text) {
+        main.post(() -> modelView.setText(text));
+    }
+}

@@ -1,0 +1,137 @@
+package dev.digits.android;
+
+import android.content.Context;
+import android.content.res.AssetFileDescriptor;
+
+import dev.digits.core.client.InstalledModel;
+import dev.digits.core.client.ModelUpdater;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Where the app's models come from: the one bundled in the APK's assets ({@value #BUNDLED_MODEL}, the output of
+ * {@code digits export}), other variants bundled beside it (for the benchmark), and the one downloaded from a Digits
+ * server by {@link ModelUpdater}. Assets are memory-mapped straight out of the APK, which is why the build keeps
+ * .tflite files uncompressed.
+ */
+final class ModelFiles {
+    /** The bundled default model, in {@code app/src/main/assets}. */
+    static final String BUNDLED_MODEL = "mnist.tflite";
+
+    private ModelFiles() {
+    }
+
+    /** One model the app can load. */
+    static final class Source {
+        final String name;
+        final String asset;
+        final File file;
+        final long size;
+
+        private Source(String name, String asset, File file, long size) {
+            this.name = name;
+            this.asset = asset;
+            this.file = file;
+            this.size = size;
+        }
+
+        /** Maps the model into memory for {@link Classifier}. */
+        ByteBuffer map(Context context) throws IOException {
+            if (file != null) return Classifier.map(file);
+            return mapAsset(context, asset);
+        }
+    }
+
+    /** Directory for downloaded models, inside the app's private storage. */
+    static File downloadDirectory(Context context) {
+        return new File(context.getFilesDir(), "models");
+    }
+
+    /**
+     * The updater for the given server (null: only to read what is installed), checking every download by loading
+     * it in TFLite before installing it.
+     *
+     * @throws IllegalArgumentException when the server URL is malformed, saying what one looks like
+     */
+    static ModelUpdater updater(Context context, String serverUrl) {
+        return ModelUpdater.builder()
+                .server(serverUrl)
+                .directory(downloadDirectory(context))
+                .validator(candidate -> {
+                    Classifier probe = new Classifier(Classifier.map(candidate), "downloaded model", 1,
+                            Classifier.Accelerator.CPU);
+                    probe.close();
+                })
+                .build();
+    }
+
+    /** The bundled default model. */
+    static Source bundled(Context context) throws IOException {
+        return new Source("bundled " + BUNDLED_MODEL, BUNDLED_MODEL, null, assetSize(context, BUNDLED_MODEL));
+    }
+
+    /** A verified download. */
+    static Source downloaded(InstalledModel model) {
+        return new Source("downloaded " + model.model() + " v" + model.version() + " (" + model.quantization() + ")",
+                null, model.file(), model.size());
+    }
+
+    /** Every model the benchmark can time: each bundled .tflite asset, then each downloaded one. */
+    static List<Source> all(Context context) throws IOException {
+        List<Source> out = new ArrayList<>();
+        String[] assets = context.getAssets().list("");
+        if (assets != null) {
+            Arrays.sort(assets);
+            for (String a : assets) {
+                if (a.endsWith(".tflite")) out.add(new Source("bundled " + a, a, null, assetSize(context, a)));
+            }
+        }
+        File[] files = downloadDirectory(context).listFiles();
+        if (files != null) {
+            Arrays.sort(files);
+            for (File f : files) {
+                if (f.getName().endsWith(".tflite") && !f.getName().startsWith(".")) {
+                    out.add(new Source("downloaded " + f.getName(), null, f, f.length()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static ByteBuffer mapAsset(Context context, String asset) throws IOException {
+        try (AssetFileDescriptor fd = openAsset(context, asset);
+             FileInputStream in = fd.createInputStream();
+             FileChannel channel = in.getChannel()) {
+            return channel.map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(), fd.getDeclaredLength());
+        }
+    }
+
+    private static long assetSize(Context context, String asset) throws IOException {
+        try (AssetFileDescriptor fd = openAsset(context, asset)) {
+            return fd.getDeclaredLength();
+        }
+    }
+
+    private static AssetFileDescriptor openAsset(Context context, String asset) throws IOException {
+        try {
+            return context.getAssets().openFd(asset);
+        } catch (FileNotFoundException e) {
+            if (BUNDLED_MODEL.equals(asset) && !Arrays.asList(context.getAssets().list("")).contains(asset)) {
+                throw new FileNotFoundException(BUNDLED_MODEL + " is not bundled in this APK: run ./gradlew"
+                        + " copyDigitsModel (or copy a model exported with 'digits export' to app/src/main/assets)"
+                        + " and rebuild; see android/README.md");
+            }
+            // openFd also fails for a compressed asset: the build must keep .tflite files uncompressed.
+            throw new FileNotFoundException(asset + " cannot be memory-mapped (" + e.getMessage() + "); the build"
+                    + " must store .tflite assets uncompressed (androidResources.noCompress)");
+        }
+    }
+}
