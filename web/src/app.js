@@ -42,18 +42,36 @@ const state = {
 };
 
 const pad = new DrawingPad(els.pad);
-const barRows = buildBars();
+/** One row per class: its label, bar and value. */
+let barRows = [];
 
-function buildBars() {
-  const rows = [];
-  for (let d = 0; d < 10; d++) {
+const DIGIT_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+function labelsOf(choice) {
+  return (choice && choice.labels) || DIGIT_LABELS;
+}
+
+/** Rebuilds the bars when the classes change (a retrained model may have other classes than the ten digits). */
+function renderBars(labels) {
+  if (barRows.length === labels.length && barRows.every((r, i) => r.labelText === labels[i])) return;
+  els.bars.replaceChildren();
+  barRows = labels.map((text) => {
     const li = document.createElement('li');
-    li.innerHTML = `<span class="label">${d}</span><span class="track"><span class="fill"></span></span>`
-      + '<span class="value">–</span>';
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = text;
+    const track = document.createElement('span');
+    track.className = 'track';
+    const fill = document.createElement('span');
+    fill.className = 'fill';
+    track.append(fill);
+    const value = document.createElement('span');
+    value.className = 'value';
+    value.textContent = '–';
+    li.append(label, track, value);
     els.bars.append(li);
-    rows.push({ li, fill: li.querySelector('.fill'), value: li.querySelector('.value') });
-  }
-  return rows;
+    return { li, fill, value, labelText: text };
+  });
 }
 
 function keyOf(choice) {
@@ -91,8 +109,11 @@ function drawSeen(pixels) {
 
 function showResult(answer, ranOn) {
   const { digit, probability, probabilities } = answer;
+  const labels = labelsOf(state.choice).length === probabilities.length
+    ? labelsOf(state.choice) : probabilities.map((_, i) => String(i));
+  renderBars(labels);
   els.result.classList.remove('none');
-  els.digit.textContent = String(digit);
+  els.digit.textContent = answer.label ?? labels[digit];
   els.probability.textContent = formatPercent(probability);
   els.inference.textContent = formatMs(answer.inferenceMs);
   els.ranOn.textContent = ranOn;
@@ -101,9 +122,9 @@ function showResult(answer, ranOn) {
     row.fill.style.width = `${(p * 100).toFixed(1)}%`;
     row.value.textContent = formatPercent(p);
     row.li.classList.toggle('best', d === digit);
-    row.li.setAttribute('aria-label', `${d}: ${formatPercent(p)}`);
+    row.li.setAttribute('aria-label', `${row.labelText}: ${formatPercent(p)}`);
   });
-  publish({ digit: String(digit), source: ranOn.startsWith('server') ? 'server' : 'device' });
+  publish({ digit: els.digit.textContent, source: ranOn.startsWith('server') ? 'server' : 'device', probabilities });
 }
 
 function showNothing(text) {
@@ -122,10 +143,11 @@ function showNothing(text) {
 }
 
 // Scripts and tests read the outcome from these attributes instead of parsing the visible text.
-function publish({ digit, source }) {
+function publish({ digit, source, probabilities = [] }) {
   state.shown += 1;
   els.result.dataset.digit = digit;
   els.result.dataset.source = source;
+  els.result.dataset.probabilities = JSON.stringify(Array.from(probabilities));
   els.result.dataset.shown = String(state.shown);
 }
 
@@ -150,6 +172,10 @@ async function detect() {
       showResult(answer, `this device (${model.choice.name} v${model.choice.version})`);
     } else {
       const answer = await predictOnServer(digit.pixels, state.choice);
+      if (!answer.found) {
+        showNothing('No digit found');
+        return;
+      }
       showResult(answer, `server (${answer.model.name} v${answer.model.version})`);
     }
   } catch (e) {
@@ -248,6 +274,7 @@ function renderModelOptions() {
 function chooseModel(key) {
   state.choice = state.choices.find((c) => keyOf(c) === key) || state.choice;
   localStorage.setItem(STORAGE_MODEL, keyOf(state.choice));
+  renderBars(labelsOf(state.choice));
   if (state.mode === 'device') {
     deviceModel().catch((e) => setStatus(`Could not load the model into the page: ${e.message}`, true));
   }
@@ -271,6 +298,7 @@ async function loadModels() {
   }
   const remembered = localStorage.getItem(STORAGE_MODEL);
   state.choice = state.choices.find((c) => keyOf(c) === remembered)
+    || state.choices.find((c) => c.isDefault && c.latest)
     || state.choices.find((c) => c.latest)
     || state.choices[0]
     || null;
@@ -278,6 +306,7 @@ async function loadModels() {
     els.model.replaceChildren(new Option('The server has no models'));
     return;
   }
+  renderBars(labelsOf(state.choice));
   setMode(localStorage.getItem(STORAGE_MODE) === 'device' ? 'device' : 'server');
   if (offline && state.mode === 'server') {
     setStatus('The server is unreachable: switch to On device to use a model downloaded before.', true);
@@ -301,6 +330,7 @@ els.pad.addEventListener('keydown', (e) => {
   }
 });
 
+renderBars(DIGIT_LABELS);
 showNothing('–');
 els.result.dataset.shown = '0';
 state.shown = 0;

@@ -22,12 +22,12 @@ async function failure(response) {
 
 /**
  * One model version as the page needs it.
- * @typedef {{name: string, version: string, latest: boolean, sha256: string|null,
- *   onnx: {url: string, size: number|null, sha256: string|null}|null}} ModelChoice
+ * @typedef {{name: string, version: string, latest: boolean, isDefault: boolean, labels: string[]|null,
+ *   onnx: {url: string, size: number|null, sha256: string|null, quantization: string}|null}} ModelChoice
  */
 
 /**
- * Lists every version of every model, newest first within a model, from GET /api/v1/models.
+ * Lists every version of every model from GET /api/v1/models.
  * @returns {Promise<ModelChoice[]>}
  */
 export async function listModels(fetchImpl = fetch) {
@@ -36,24 +36,40 @@ export async function listModels(fetchImpl = fetch) {
   return modelChoices(await response.json());
 }
 
+/** Quantizations in order of preference for the page: exact first, then smaller files. */
+const ONNX_PREFERENCE = ['float32', 'float16', 'int8-dynamic', 'int8'];
+
+function preferredOnnx(formats) {
+  const onnx = (formats || []).filter((f) => f.format === 'onnx');
+  const rank = (f) => {
+    const i = ONNX_PREFERENCE.indexOf(f.quantization);
+    return i < 0 ? ONNX_PREFERENCE.length : i;
+  };
+  onnx.sort((a, b) => rank(a) - rank(b));
+  return onnx.length ? onnx[0] : null;
+}
+
 /**
- * Flattens the catalogue into one choice per model version.
- * @param {{models: Array<{name: string, latest?: string, versions: Array<object>}>}} catalogue
+ * Flattens the catalogue into one choice per model version, newest version first within each model.
+ * @param {{models: Array<{name: string, latest: number, default?: boolean,
+ *   versions: Array<{version: number, latest?: boolean, labels?: string[], formats?: Array<object>}>}>}} catalogue
  * @returns {ModelChoice[]}
  */
 export function modelChoices(catalogue) {
   const choices = [];
   for (const model of catalogue.models || []) {
-    const versions = model.versions || [];
-    const latest = model.latest ?? (versions.length ? versions[versions.length - 1].version : null);
-    for (const v of [...versions].reverse()) {
-      const onnx = (v.formats || []).find((f) => f.format === 'onnx');
+    const versions = [...(model.versions || [])].sort((a, b) => b.version - a.version);
+    for (const v of versions) {
+      const onnx = preferredOnnx(v.formats);
       choices.push({
         name: model.name,
         version: String(v.version),
-        latest: String(v.version) === String(latest),
-        sha256: v.sha256 ?? null,
-        onnx: onnx ? { url: onnx.url, size: onnx.size ?? null, sha256: onnx.sha256 ?? null } : null,
+        latest: v.latest ?? String(v.version) === String(model.latest),
+        isDefault: Boolean(model.default),
+        labels: Array.isArray(v.labels) ? v.labels.map(String) : null,
+        onnx: onnx
+          ? { url: onnx.url, size: onnx.size ?? null, sha256: onnx.sha256 ?? null, quantization: onnx.quantization }
+          : null,
       });
     }
   }
@@ -64,8 +80,8 @@ export function modelChoices(catalogue) {
  * Classifies 784 preprocessed pixels on the server.
  * @param {Float32Array} pixels 28x28 values in [0, 1], white digit on black
  * @param {{name: string, version: string}|null} model null for the server's default
- * @returns {Promise<{digit: number, probability: number, probabilities: number[], inferenceMs: number|null,
- *   model: {name: string, version: string}}>}
+ * @returns {Promise<{found: boolean, digit: number, label: string, probability: number, probabilities: number[],
+ *   inferenceMs: number|null, model: {name: string, version: string}}>}
  */
 export async function predictOnServer(pixels, model, fetchImpl = fetch) {
   const body = { pixels: Array.from(pixels) };
@@ -81,7 +97,9 @@ export async function predictOnServer(pixels, model, fetchImpl = fetch) {
   if (!response.ok) throw await failure(response);
   const answer = await response.json();
   return {
+    found: answer.found !== false,
     digit: answer.digit,
+    label: answer.label ?? String(answer.digit),
     probability: answer.probability,
     probabilities: answer.probabilities,
     inferenceMs: answer.timing ? answer.timing.inferenceMs : null,

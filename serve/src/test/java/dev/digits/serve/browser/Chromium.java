@@ -1,0 +1,82 @@
+package dev.digits.serve.browser;
+
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Playwright;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Debian's Chromium, headless, driven by Playwright, with a fresh profile. Playwright is told never to download a
+ * browser of its own: the machine's Chromium is the one under test.
+ */
+final class Chromium implements AutoCloseable {
+    /** Where Debian's package installs it; DIGITS_CHROMIUM points elsewhere. */
+    static final Path EXECUTABLE = Path.of(System.getenv().getOrDefault("DIGITS_CHROMIUM", "/usr/bin/chromium"));
+
+    /**
+     * As root Chromium needs --no-sandbox; the background-networking flags stop it calling home, which this machine's
+     * closed network refuses noisily.
+     */
+    private static final List<String> ARGS = List.of("--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-quic");
+
+    private final Playwright playwright;
+    private final BrowserContext context;
+
+    private Chromium(Playwright playwright, BrowserContext context) {
+        this.playwright = playwright;
+        this.context = context;
+    }
+
+    /**
+     * Skips the calling test when Chromium is not installed, except under CI (CI=true), where a missing browser is a
+     * failure: the acceptance tests must not silently stop running there.
+     */
+    static void assumeInstalled() {
+        if (Files.isExecutable(EXECUTABLE)) return;
+        String missing = "Chromium not found at " + EXECUTABLE
+                + "; install it with: apt-get install -y chromium chromium-driver";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail(missing + " (CI=true: browser tests must run)");
+        Assumptions.abort(missing + " (browser tests skipped)");
+    }
+
+    /** Starts Chromium with an empty profile in {@code userDataDir}. */
+    static Chromium start(Path userDataDir) {
+        assumeInstalled();
+        Playwright playwright = Playwright.create(new Playwright.CreateOptions()
+                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        try {
+            BrowserContext context = playwright.chromium().launchPersistentContext(userDataDir,
+                    new BrowserType.LaunchPersistentContextOptions()
+                            .setExecutablePath(EXECUTABLE)
+                            .setHeadless(true)
+                            .setArgs(ARGS)
+                            .setViewportSize(1000, 760));
+            context.setDefaultTimeout(30_000);
+            return new Chromium(playwright, context);
+        } catch (RuntimeException e) {
+            playwright.close();
+            throw e;
+        }
+    }
+
+    BrowserContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        try {
+            context.close();
+        } finally {
+            playwright.close();
+        }
+    }
+}
