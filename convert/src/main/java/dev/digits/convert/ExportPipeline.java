@@ -1,0 +1,443 @@
+package dev.digits.convert;
+
+import dev.digits.convert.ExportReport.Row;
+import dev.digits.convert.ExportReport.Status;
+import dev.digits.convert.onnx.OnnxExporter;
+import dev.digits.train.Evaluation;
+import dev.digits.train.ModelDirectory;
+import dev.digits.train.TrainedModel;
+import dev.digits.train.data.ImageSet;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code digits export}: writes a trained model in each requested format and quantization, runs every file in its
+ * real runtime on the whole test set against the trained model, and reports what came out.
+ *
+ * <p>For each format × quantization the format's exporter supports, the file is written under a temporary name in
+ * {@code <model>/export/}, loaded through {@link Exporter#load} and run on every test image; only then is it moved
+ * to its place: {@code <model>/export/<name>[-<quantization>].<ext>} (TF.js: the directory
+ * {@code export/tfjs[-<quantization>]/} holding {@code model.json}). A float32 file whose probabilities differ from
+ * the trained model's by more than {@value #FLOAT32_TOLERANCE} anywhere is deleted and fails the export; so does any
+ * file that cannot be written or run. A format that cannot express the model (or cannot store a quantization) is
+ * recorded as unsupported (skipped) without stopping the others. The report goes to
+ * {@code export/report.json} and {@code export/report.md}; when something failed, or nothing could be exported,
+ * {@link #run} then throws {@link ExportFailedException}.
+ *
+ * <pre>{@code
+ * ExportReport report = ExportPipeline.withAllFormats().withProgress(System.out).run(
+ *         ExportPipeline.Request.builder().modelDirectory(Path.of("models/cnn"))
+ *                 .formats(EnumSet.allOf(ExportFormat.class)).quantizations(EnumSet.allOf(Quantization.class))
+ *                 .testImages(mnist.test()).calibrationImages(mnist.train()).build());
+ * }</pre>
+ */
+public final class ExportPipeline {
+    /** Largest probability difference a float32 file may show against the trained model. */
+    public static final double FLOAT32_TOLERANCE = 1e-4;
+    /** Single-image runs timed per file (after warm-up). */
+    public static final int DEFAULT_LATENCY_IMAGES = 500;
+    private static final int WARM_UP_RUNS = 50;
+    private static final int BATCH = 500;
+
+    /** The exporter class of each format; found at run time so a build without one still exports the others. */
+    private static final Map<ExportFormat, String> EXPORTER_CLASSES = Map.of(
+            ExportFormat.TFLITE, "dev.digits.convert.tflite.TfliteExporter",
+            ExportFormat.ONNX, OnnxExporter.class.getName(),
+            ExportFormat.TFJS, "dev.digits.convert.tfjs.TfjsExporter");
+
+    private final Map<ExportFormat, Exporter> exporters;
+    private final Map<ExportFormat, String> unavailable;
+    private final PrintStream out;
+    private final int latencyImages;
+
+    private ExportPipeline(Map<ExportFormat, Exporter> exporters, Map<ExportFormat, String> unavailable, PrintStream out, int latencyImages) {
+        this.exporters = exporters;
+        this.unavailable = unavailable;
+        this.out = out;
+        this.latencyImages = latencyImages;
+    }
+
+    /**
+     * A pipeline with these exporters (at most one per format), quiet.
+     *
+     * @throws IllegalArgumentException when two exporters claim the same format
+     */
+    public ExportPipeline(List<Exporter> exporters) {
+        this(byFormat(exporters), new EnumMap<>(ExportFormat.class), null, DEFAULT_LATENCY_IMAGES);
+    }
+
+    private static Map<ExportFormat, Exporter> byFormat(List<Exporter> list) {
+        Map<ExportFormat, Exporter> m = new EnumMap<>(ExportFormat.class);
+        for (Exporter e : list) {
+            Exporter before = m.put(e.format(), e);
+            if (before != null) {
+                throw new IllegalArgumentException("two exporters for " + e.format().id() + ": " + before.getClass().getName()
+                        + " and " + e.getClass().getName() + "; give one per format");
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A pipeline with the TFLite, ONNX and TF.js exporters of this build. An exporter missing from the class path, or
+     * one that cannot start, makes its format report "format not available in this build" instead of failing.
+     */
+    public static ExportPipeline withAllFormats() {
+        Map<ExportFormat, Exporter> found = new EnumMap<>(ExportFormat.class);
+        Map<ExportFormat, String> missing = new EnumMap<>(ExportFormat.class);
+        for (ExportFormat f : ExportFormat.values()) {
+            String name = EXPORTER_CLASSES.get(f);
+            try {
+                Exporter e = Class.forName(name).asSubclass(Exporter.class).getDeclaredConstructor().newInstance();
+                found.put(f, e);
+            } catch (ClassNotFoundException e) {
+                missing.put(f, "format not available in this build (" + name + " is not on the class path)");
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                missing.put(f, "format not available in this build (" + name + " cannot start: " + cause + ")");
+            }
+        }
+        return new ExportPipeline(found, missing, null, DEFAULT_LATENCY_IMAGES);
+    }
+
+    /** This pipeline printing progress bars and the final table to {@code stream} (null: quiet). */
+    public ExportPipeline withProgress(PrintStream stream) {
+        return new ExportPipeline(exporters, unavailable, stream, latencyImages);
+    }
+
+    /** This pipeline timing {@code images} single-image runs per file (at least 1). */
+    public ExportPipeline withLatencyImages(int images) {
+        if (images < 1) throw new IllegalArgumentException("latency images must be at least 1, got " + images);
+        return new ExportPipeline(exporters, unavailable, out, images);
+    }
+
+    /** The formats this pipeline can write. */
+    public Set<ExportFormat> formats() {
+        return exporters.isEmpty() ? EnumSet.noneOf(ExportFormat.class) : EnumSet.copyOf(exporters.keySet());
+    }
+
+    /** What to export and what to check it on. */
+    public static final class Request {
+        private final Path modelDirectory;
+        private final Set<ExportFormat> formats;
+        private final Set<Quantization> quantizations;
+        private final ExportOptions options;
+        private final ImageSet testImages;
+        private final ImageSet calibrationImages;
+
+        private Request(Builder b) {
+            this.modelDirectory = b.modelDirectory;
+            this.formats = b.formats;
+            this.quantizations = b.quantizations;
+            this.options = b.options;
+            this.testImages = b.testImages;
+            this.calibrationImages = b.calibrationImages;
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Required: {@code modelDirectory} and {@code testImages}; the rest has defaults. */
+        public static final class Builder {
+            private Path modelDirectory;
+            private Set<ExportFormat> formats = EnumSet.allOf(ExportFormat.class);
+            private Set<Quantization> quantizations = EnumSet.of(Quantization.FLOAT32);
+            private ExportOptions options = ExportOptions.builder().build();
+            private ImageSet testImages;
+            private ImageSet calibrationImages;
+
+            /** Required: the trained model's directory. */
+            public Builder modelDirectory(Path dir) {
+                this.modelDirectory = dir;
+                return this;
+            }
+
+            /** The formats to write (default: all). */
+            public Builder formats(Collection<ExportFormat> f) {
+                this.formats = f.isEmpty() ? EnumSet.noneOf(ExportFormat.class) : EnumSet.copyOf(f);
+                return this;
+            }
+
+            /** The quantizations to write in each format (default: float32). */
+            public Builder quantizations(Collection<Quantization> q) {
+                this.quantizations = q.isEmpty() ? EnumSet.noneOf(Quantization.class) : EnumSet.copyOf(q);
+                return this;
+            }
+
+            /** Layout, input type, author and version for every file; quantization and calibration are set per file. */
+            public Builder options(ExportOptions o) {
+                this.options = o;
+                return this;
+            }
+
+            /** Required: the labelled images every file is verified on (the whole MNIST test set for a real export). */
+            public Builder testImages(ImageSet images) {
+                this.testImages = images;
+                return this;
+            }
+
+            /** Training images to calibrate full-integer quantization with (without them it is skipped). */
+            public Builder calibrationImages(ImageSet images) {
+                this.calibrationImages = images;
+                return this;
+            }
+
+            public Request build() {
+                if (modelDirectory == null) throw new IllegalArgumentException("modelDirectory is required: the directory `digits train` wrote");
+                if (testImages == null || testImages.size() == 0) {
+                    throw new IllegalArgumentException("testImages are required: the labelled images to verify every exported file on");
+                }
+                if (formats.isEmpty()) throw new IllegalArgumentException("formats is empty; choose tflite, onnx, tfjs or all");
+                if (quantizations.isEmpty()) {
+                    throw new IllegalArgumentException("quantizations is empty; choose float32, float16, int8-dynamic, int8 or all");
+                }
+                if (options == null) throw new IllegalArgumentException("options must not be null; use ExportOptions.builder().build()");
+                return new Request(this);
+            }
+        }
+    }
+
+    /**
+     * Exports, verifies and reports as {@code request} asks.
+     *
+     * @return the report (also written to {@code export/report.json} and {@code export/report.md})
+     * @throws ExportFailedException after writing the report, when a file failed verification or could not be
+     *                               written or run, or when no file at all could be exported
+     * @throws IOException           when the model directory cannot be read or the report cannot be written
+     */
+    public ExportReport run(Request request) throws IOException {
+        ModelDirectory md = ModelDirectory.open(request.modelDirectory);
+        Path exportDir = md.exportDirectory();
+        Files.createDirectories(exportDir);
+        ImageSet test = request.testImages;
+        List<Row> rows = new ArrayList<>();
+        ExportReport report;
+        try (TrainedModel model = TrainedModel.load(request.modelDirectory)) {
+            if (test.height() * test.width() != model.inputSize()) {
+                throw new IllegalArgumentException("the test images are " + test.height() + "×" + test.width() + " but model "
+                        + md.name() + " takes " + model.inputSize() + " values per image");
+            }
+            progress("Reference: " + md.name() + " in DJL/PyTorch on " + test.size() + " test images");
+            float[][] reference = model.predictAll(test, BATCH);
+            double referenceLatency = latency(pixels -> model.predictBatch(pixels, 1), test);
+            for (ExportFormat format : request.formats) {
+                for (Quantization q : request.quantizations) {
+                    rows.add(exportOne(model, md, format, q, request, reference));
+                }
+            }
+            report = new ExportReport(md.name(), md.spec().name(), Instant.now(), test.size(),
+                    Evaluation.of(test, reference).accuracy(), referenceLatency, ExportReport.thisMachine(), rows);
+        }
+        report.write(exportDir);
+        if (out != null) out.print(report.table());
+        List<String> failures = new ArrayList<>();
+        for (Row r : report.rows(Status.FAILED)) failures.add(r.format().id() + " " + r.quantization().id() + ": " + r.message());
+        if (!failures.isEmpty()) {
+            throw new ExportFailedException("export of " + md.name() + " failed (failed files were deleted; see "
+                    + exportDir.resolve(ExportReport.MARKDOWN_FILE) + "):\n  " + String.join("\n  ", failures), report);
+        }
+        if (report.rows(Status.OK).isEmpty()) {
+            List<String> reasons = new ArrayList<>();
+            for (Row r : rows) reasons.add(r.format().id() + " " + r.quantization().id() + ": " + r.outcome());
+            throw new ExportFailedException("nothing could be exported from " + md.name() + ":\n  " + String.join("\n  ", reasons), report);
+        }
+        return report;
+    }
+
+    private Row exportOne(TrainedModel model, ModelDirectory md, ExportFormat format, Quantization q, Request request,
+                          float[][] reference) throws IOException {
+        Exporter exporter = exporters.get(format);
+        if (exporter == null) {
+            String why = unavailable.getOrDefault(format, "format not available in this build (no exporter was given for it)");
+            return Row.without(format, q, Status.UNSUPPORTED, why);
+        }
+        if (!exporter.supports(q)) {
+            return Row.without(format, q, Status.SKIPPED, format.id() + " files cannot be quantized as " + q.id() + " by this exporter");
+        }
+        if (q == Quantization.FULL_INT8 && request.calibrationImages == null) {
+            return Row.without(format, q, Status.SKIPPED, "full-integer quantization needs training images for calibration");
+        }
+        ExportOptions options;
+        try {
+            options = request.options.toBuilder().quantization(q).representative(request.calibrationImages)
+                    .modelCard(md.card()).build();
+        } catch (IllegalArgumentException e) {
+            return Row.without(format, q, Status.SKIPPED, e.getMessage());
+        }
+        Path exportDir = md.exportDirectory();
+        String finalName = fileName(md.name(), format, q);
+        Path finalPath = exportDir.resolve(finalName);
+        progress("Exporting " + format.id() + " " + q.id() + " to " + finalPath);
+        Path staging = Files.createTempDirectory(exportDir, "." + finalName + ".");
+        try {
+            Path file = staging.resolve(format == ExportFormat.TFJS ? "model.json" : finalName);
+            exporter.export(model, options, file);
+            long bytes = format == ExportFormat.TFJS ? directorySize(staging) : Files.size(file);
+            float[][] actual;
+            double latency;
+            try (LoadedModel loaded = exporter.load(file, options)) {
+                actual = predictWithProgress(loaded, request.testImages, format.id() + " " + q.id());
+                latency = latency(pixels -> loaded.predict(pixels, 1), request.testImages);
+            }
+            Agreement a = Agreement.of(request.testImages, reference, actual);
+            String shown = format == ExportFormat.TFJS ? finalName + "/model.json" : finalName;
+            if (q == Quantization.FLOAT32 && !(a.maxDifference <= FLOAT32_TOLERANCE)) {
+                deleteRecursively(finalPath);
+                return new Row(format, q, Status.FAILED, String.format(Locale.ROOT,
+                        "probabilities differ from the trained model by up to %.2e (tolerance %.0e); the file was deleted",
+                        a.maxDifference, FLOAT32_TOLERANCE), null, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+            }
+            moveIntoPlace(format == ExportFormat.TFJS ? staging : file, finalPath);
+            return new Row(format, q, Status.OK, "", shown, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+        } catch (UnsupportedModelException e) {
+            return Row.without(format, q, Status.UNSUPPORTED, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // A file that could not be checked must not stay behind looking like a good one, nor an older one
+            // that belongs to whatever the directory held before.
+            deleteRecursively(finalPath);
+            return Row.without(format, q, Status.FAILED, String.valueOf(e.getMessage() != null ? e.getMessage() : e));
+        } finally {
+            deleteRecursively(staging);
+        }
+    }
+
+    /** {@code cnn.onnx}, {@code cnn-float16.tflite}, {@code tfjs-int8-dynamic} (a directory). */
+    static String fileName(String model, ExportFormat format, Quantization q) {
+        String suffix = q == Quantization.FLOAT32 ? "" : "-" + q.id();
+        return format == ExportFormat.TFJS ? "tfjs" + suffix : model + suffix + "." + format.id();
+    }
+
+    private float[][] predictWithProgress(LoadedModel loaded, ImageSet test, String task) {
+        int size = test.height() * test.width();
+        float[][] all = new float[test.size()][];
+        ProgressBar bar = out == null ? null : new ProgressBarBuilder().setTaskName("Verify " + task).setInitialMax(test.size())
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out))
+                .showSpeed().setUnit(" img", 1).build();
+        try {
+            for (int start = 0; start < test.size(); start += BATCH) {
+                int n = Math.min(BATCH, test.size() - start);
+                float[] pixels = new float[n * size];
+                for (int i = 0; i < n; i++) test.copyScaled(start + i, pixels, i * size);
+                float[][] p = loaded.predict(pixels, n);
+                if (p.length != n) throw new IllegalStateException(task + " returned " + p.length + " rows for " + n + " images");
+                System.arraycopy(p, 0, all, start, n);
+                if (bar != null) bar.stepBy(n);
+            }
+        } finally {
+            if (bar != null) bar.close();
+        }
+        return all;
+    }
+
+    /** One image at a time, as an app calls it. */
+    private interface SingleImage {
+        void run(float[] pixels);
+    }
+
+    /** Mean milliseconds of one single-image run over the first {@link #latencyImages} test images, after warm-up. */
+    private double latency(SingleImage model, ImageSet test) {
+        int n = Math.min(latencyImages, test.size());
+        for (int i = 0; i < WARM_UP_RUNS; i++) model.run(test.image(i % test.size()));
+        float[][] images = new float[n][];
+        for (int i = 0; i < n; i++) images[i] = test.image(i);
+        long start = System.nanoTime();
+        for (float[] image : images) model.run(image);
+        return (System.nanoTime() - start) / 1e6 / n;
+    }
+
+    /** Test accuracy, top-1 agreement with the reference, and the largest probability difference. */
+    private static final class Agreement {
+        final double accuracy;
+        final double agreement;
+        final double maxDifference;
+
+        private Agreement(double accuracy, double agreement, double maxDifference) {
+            this.accuracy = accuracy;
+            this.agreement = agreement;
+            this.maxDifference = maxDifference;
+        }
+
+        static Agreement of(ImageSet test, float[][] reference, float[][] actual) {
+            int same = 0;
+            double max = 0;
+            for (int i = 0; i < reference.length; i++) {
+                if (actual[i].length != reference[i].length) {
+                    throw new IllegalStateException("the file returns " + actual[i].length + " probabilities per image, the model "
+                            + reference[i].length);
+                }
+                if (Evaluation.argmax(actual[i]) == Evaluation.argmax(reference[i])) same++;
+                for (int j = 0; j < reference[i].length; j++) {
+                    double d = Math.abs(actual[i][j] - reference[i][j]);
+                    // A NaN sticks (and fails the tolerance) instead of being skipped by the comparison.
+                    if (Double.isNaN(d) || d > max) max = d;
+                }
+            }
+            return new Agreement(Evaluation.of(test, actual).accuracy(), same / (double) reference.length, max);
+        }
+    }
+
+    private void progress(String line) {
+        if (out != null) out.println(line);
+    }
+
+    /** Moves a verified file or TF.js directory to its final name, replacing what was there. */
+    private static void moveIntoPlace(Path from, Path to) throws IOException {
+        if (Files.isDirectory(to)) {
+            // A directory cannot be replaced in one rename: move the old one aside first, drop it after.
+            Path old = Files.createTempDirectory(to.getParent(), "." + to.getFileName() + ".old.");
+            Files.delete(old);
+            Files.move(to, old, StandardCopyOption.ATOMIC_MOVE);
+            move(from, to);
+            deleteRecursively(old);
+        } else {
+            move(from, to);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static long directorySize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            long total = 0;
+            for (Path p : (Iterable<Path>) files::iterator) if (Files.isRegularFile(p)) total += Files.size(p);
+            return total;
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) return;
+        try (Stream<Path> all = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}
