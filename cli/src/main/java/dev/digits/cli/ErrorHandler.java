@@ -1,5 +1,6 @@
 package dev.digits.cli;
 
+import dev.digits.convert.ExportFailedException;
 import dev.digits.convert.UnsupportedModelException;
 import dev.digits.core.model.ModelSpecException;
 import dev.digits.serve.ServerStartException;
@@ -34,7 +35,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     }
 
     static int exitCode(Throwable e) {
-        if (isVerification(e)) return ExitCodes.VERIFICATION_FAILED;
+        if (e instanceof ExportFailedException) return ExitCodes.VERIFICATION_FAILED;
         if (e instanceof DatasetException || e instanceof ModelSpecException || e instanceof ModelDirectoryException
                 || e instanceof NoSuchFileException || e instanceof FileNotFoundException || e instanceof AccessDeniedException
                 || e instanceof UserInputException || e instanceof IllegalArgumentException
@@ -43,10 +44,6 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
             return ExitCodes.INVALID_INPUT;
         }
         return ExitCodes.FAILURE;
-    }
-
-    private static boolean isVerification(Throwable e) {
-        return e.getClass().getSimpleName().contains("Verification");
     }
 
     static String message(Throwable e) {

@@ -1,0 +1,93 @@
+package dev.digits.cli;
+
+import dev.digits.convert.ExportFormat;
+import dev.digits.convert.ExportOptions;
+import dev.digits.convert.ExportPipeline;
+import dev.digits.convert.ExportReport;
+import dev.digits.convert.Quantization;
+import dev.digits.train.ModelDirectory;
+import dev.digits.train.data.Dataset;
+import dev.digits.train.data.ImageSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code digits export}: TFLite, ONNX and TF.js files, quantized as asked, each verified in its real runtime. */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Convert a trained model for devices and verify every file in its real runtime (TFLite interpreter,",
+                "ONNX Runtime, TF.js) on the full MNIST test set against the trained model. Files go to MODEL_DIR/export/,",
+                "with report.json and report.md; a float32 file that disagrees (max probability difference > 1e-4) fails the",
+                "export (exit code 4) and is not left behind."},
+        footer = {"", "Examples:", "  digits export models/cnn --format tflite", "  digits export models/cnn --format all --quantize all",
+                "  digits export models/mlp512 --format tflite --input-layout flat   # the ML Kit sample's [1,784] contract",
+                "  digits export models/cnn --format tflite --input-type uint8       # raw 0-255 pixels, scaling inside"})
+final class ExportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL_DIR", description = "A trained model directory.")
+    Path dir;
+
+    @Option(names = {"-f", "--format"}, split = ",", defaultValue = "all", paramLabel = "FORMAT",
+            description = "tflite, onnx, tfjs or all; comma-separated for several (default: ${DEFAULT-VALUE}).")
+    List<String> formats;
+
+    @Option(names = {"-q", "--quantize"}, split = ",", defaultValue = "float32", paramLabel = "Q",
+            description = "float32, float16, int8-dynamic (int8 weights), int8 (full integer, calibrated on training images) or all (default: ${DEFAULT-VALUE}).")
+    List<String> quantizations;
+
+    @Option(names = "--input-layout", paramLabel = "LAYOUT",
+            description = "nhwc [1,28,28,1] (TFLite/TF.js default), nchw [1,1,28,28] (ONNX default) or flat [1,784].")
+    ExportOptions.InputLayout layout;
+
+    @Option(names = "--input-type", defaultValue = "float32", paramLabel = "TYPE",
+            description = "float32 (pixels in [0,1]), uint8 (0-255, scaled inside the model) or int8 (full-integer only) (default: ${DEFAULT-VALUE}).")
+    ExportOptions.InputType inputType;
+
+    @Option(names = "--author", defaultValue = "Digits", description = "Author written into the metadata (default: ${DEFAULT-VALUE}).")
+    String author;
+
+    @Option(names = "--model-version", defaultValue = "1", description = "Version written into the metadata (default: ${DEFAULT-VALUE}).")
+    String version;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelDirectory md = ModelDirectory.open(dir);
+        Set<ExportFormat> fs = EnumSet.noneOf(ExportFormat.class);
+        for (String f : formats) {
+            if (f.equalsIgnoreCase("all")) fs.addAll(EnumSet.allOf(ExportFormat.class));
+            else fs.add(ExportFormat.parse(f));
+        }
+        Set<Quantization> qs = EnumSet.noneOf(Quantization.class);
+        for (String q : quantizations) {
+            if (q.equalsIgnoreCase("all")) qs.addAll(EnumSet.allOf(Quantization.class));
+            else qs.add(Quantization.parse(q));
+        }
+        Dataset mnist = data.loadMnist();
+        if (!md.labels().equals(mnist.test().classNames())) {
+            throw new UserInputException(dir + " classifies " + md.labels() + ", not MNIST's digits; export it with the Java API"
+                    + " (ExportPipeline) and its own test images");
+        }
+        // Calibration for full-integer quantization: a fixed slice of the training set, as TF's converter is given.
+        ImageSet calibration = mnist.train().head(1000);
+        ExportOptions.Builder options = ExportOptions.builder().inputType(inputType).author(author).version(version);
+        if (layout != null) options.layout(layout);
+        ExportReport report = ExportPipeline.withAllFormats().withProgress(System.out).run(ExportPipeline.Request.builder()
+                .modelDirectory(dir).formats(fs).quantizations(qs).options(options.representative(calibration).build())
+                .testImages(mnist.test()).calibrationImages(calibration).build());
+        System.out.println();
+        System.out.print(report.table());
+        System.out.println("Files and report (report.md, report.json) in " + md.exportDirectory().toAbsolutePath());
+        return ExitCodes.OK;
+    }
+}
