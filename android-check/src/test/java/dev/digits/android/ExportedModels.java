@@ -23,8 +23,12 @@ final class ExportedModels {
     /** Enough images for one epoch to give a model that reads drawn digits, in a few seconds. */
     static final int TRAIN_IMAGES = 10_000;
 
+    /** Images for the second, smaller model: different weights, so a server can offer it as another version. */
+    static final int SMALL_TRAIN_IMAGES = 3_000;
+
     private static TrainedModel model;
     private static Path directory;
+    private static Path smallModelDirectory;
     private static final Map<Quantization, Path> FILES = new EnumMap<>(Quantization.class);
 
     private ExportedModels() {
@@ -42,6 +46,32 @@ final class ExportedModels {
             }
         }
         return model;
+    }
+
+    /** The directory {@code digits train} wrote for {@link #trained()} (spec, weights, card, export/). */
+    static Path trainedDirectory() {
+        trained();
+        return directory.resolve("cnn");
+    }
+
+    /**
+     * A second cnn, trained on fewer images, as a model directory with its float32 export in
+     * {@code export/cnn.tflite}: what {@code digits train} and {@code digits export} leave for a server to serve.
+     */
+    static synchronized Path smallModelDirectory() {
+        trained();
+        if (smallModelDirectory == null) {
+            try {
+                Path dir = directory.resolve("cnn-small");
+                TrainedModel small = QuickModels.train("cnn", SMALL_TRAIN_IMAGES, dir);
+                new TfliteExporter().export(small, ExportOptions.builder().build(), dir.resolve("export/cnn.tflite"));
+                small.close();
+                smallModelDirectory = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return smallModelDirectory;
     }
 
     /** The model exported with {@code quantization}, NHWC float32 input as the app's contract says. */

@@ -359,6 +359,10 @@ public final class MainActivity extends Activity {
             try {
                 PredictionClient client = PredictionClient.builder().server(url).build();
                 ServerPrediction p = png != null ? client.predictImage(png, "image/png") : client.predictPixels(pixels);
+                if (!p.found()) {
+                    showMessage("The server found no digit in the picture.");
+                    return;
+                }
                 Recognition r = p.recognition();
                 showResult(r, pixels, String.format(Locale.ROOT, "server %s v%s · round trip %.0f ms",
                         p.modelName(), p.modelVersion(), p.roundTripMillis()));

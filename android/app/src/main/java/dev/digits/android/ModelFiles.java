@@ -55,22 +55,9 @@ final class ModelFiles {
         return new File(context.getFilesDir(), "models");
     }
 
-    /**
-     * The updater for the given server (null: only to read what is installed), checking every download by loading
-     * it in TFLite before installing it.
-     *
-     * @throws IllegalArgumentException when the server URL is malformed, saying what one looks like
-     */
+    /** The updater for the given server (null: only to read what is installed); see {@link ModelUpdates}. */
     static ModelUpdater updater(Context context, String serverUrl) {
-        return ModelUpdater.builder()
-                .server(serverUrl)
-                .directory(downloadDirectory(context))
-                .validator(candidate -> {
-                    Classifier probe = new Classifier(Classifier.map(candidate), "downloaded model", 1,
-                            Classifier.Accelerator.CPU);
-                    probe.close();
-                })
-                .build();
+        return ModelUpdates.updater(downloadDirectory(context), serverUrl);
     }
 
     /** The bundled default model. */

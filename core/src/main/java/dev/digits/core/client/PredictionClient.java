@@ -75,8 +75,6 @@ public final class PredictionClient {
         }
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("pixels", pixels);
-        if (model != null) request.put("model", model);
-        if (version != null) request.put("version", version);
         byte[] body = Json.write(request).getBytes(StandardCharsets.UTF_8);
         return post("application/json", body);
     }
@@ -106,7 +104,7 @@ public final class PredictionClient {
         return parse(json, roundTrip);
     }
 
-    // Image bodies cannot carry the model in JSON, so it goes in the query string for both kinds of request.
+    // Image bodies cannot carry the model in JSON, so it goes in the query string for every kind of request.
     private String query() {
         StringBuilder q = new StringBuilder();
         if (model != null) q.append(q.length() == 0 ? '?' : '&').append("model=").append(urlEncode(model));
@@ -123,24 +121,6 @@ public final class PredictionClient {
     }
 
     private ServerPrediction parse(Map<String, Object> json, double roundTrip) throws ServerException {
-        Object probs = json.get("probabilities");
-        if (!(probs instanceof List) || ((List<?>) probs).isEmpty()) {
-            throw badAnswer("it has no \"probabilities\" array");
-        }
-        List<?> list = (List<?>) probs;
-        float[] p = new float[list.size()];
-        for (int i = 0; i < p.length; i++) {
-            if (!(list.get(i) instanceof Number)) throw badAnswer("probability " + i + " is not a number");
-            p[i] = ((Number) list.get(i)).floatValue();
-        }
-        double preprocess = 0;
-        double inference = 0;
-        Object timing = json.get("timing");
-        if (timing instanceof Map) {
-            preprocess = number(((Map<?, ?>) timing).get("preprocessMs"));
-            inference = number(((Map<?, ?>) timing).get("inferenceMs"));
-        }
-        Recognition r = new Recognition(p, ServerPrediction.indexLabels(p.length), preprocess, inference);
         String name = null;
         String version = null;
         String sha = null;
@@ -151,6 +131,28 @@ public final class PredictionClient {
             version = text(mm.get("version"));
             sha = text(mm.get("sha256"));
         }
+        double preprocess = 0;
+        double inference = 0;
+        Object timing = json.get("timing");
+        if (timing instanceof Map) {
+            preprocess = number(((Map<?, ?>) timing).get("preprocessMs"));
+            inference = number(((Map<?, ?>) timing).get("inferenceMs"));
+        }
+        if (Boolean.FALSE.equals(json.get("found"))) {
+            // The server's preprocessing saw no digit in the image and, rightly, gave no label.
+            return new ServerPrediction(null, name, version, sha, roundTrip);
+        }
+        Object probs = json.get("probabilities");
+        if (!(probs instanceof List) || ((List<?>) probs).isEmpty()) {
+            throw badAnswer("it has no \"probabilities\" array");
+        }
+        List<?> list = (List<?>) probs;
+        float[] p = new float[list.size()];
+        for (int i = 0; i < p.length; i++) {
+            if (!(list.get(i) instanceof Number)) throw badAnswer("probability " + i + " is not a number");
+            p[i] = ((Number) list.get(i)).floatValue();
+        }
+        Recognition r = new Recognition(p, ServerPrediction.indexLabels(p.length), preprocess, inference);
         return new ServerPrediction(r, name, version, sha, roundTrip);
     }
 

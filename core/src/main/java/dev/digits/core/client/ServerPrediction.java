@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A Digits server's answer to {@code POST /api/v1/predict}: the recognition, which model gave it, and how long the
- * server and the whole round trip took. Immutable.
+ * A Digits server's answer to {@code POST /api/v1/predict}: the recognition (or that the image holds no digit), which
+ * model gave it, and how long the server and the whole round trip took. Immutable.
  */
 public final class ServerPrediction {
     private final Recognition recognition;
@@ -26,18 +26,27 @@ public final class ServerPrediction {
         this.roundTripMillis = roundTripMillis;
     }
 
-    /** Digit, probabilities and the server's own preprocessing and inference times. */
+    /**
+     * Whether the server found a digit in the image. When it did not (a blank or featureless picture), there is no
+     * recognition: the server does not guess.
+     */
+    public boolean found() {
+        return recognition != null;
+    }
+
+    /** Digit, probabilities and the server's own preprocessing and inference times; null when nothing was found. */
     public Recognition recognition() {
         return recognition;
     }
 
-    /** The winning digit. */
+    /** The winning digit, or -1 when nothing was found. */
     public int digit() {
-        return recognition.index();
+        return recognition == null ? -1 : recognition.index();
     }
 
+    /** The winning digit's probability, or 0 when nothing was found. */
     public float probability() {
-        return recognition.probability();
+        return recognition == null ? 0f : recognition.probability();
     }
 
     /** Name of the model the server used. */
@@ -69,7 +78,7 @@ public final class ServerPrediction {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s by %s v%s (round trip %.1f ms)", recognition, modelName, modelVersion,
-                roundTripMillis);
+        return String.format(Locale.ROOT, "%s by %s v%s (round trip %.1f ms)",
+                recognition == null ? "no digit found" : recognition, modelName, modelVersion, roundTripMillis);
     }
 }
