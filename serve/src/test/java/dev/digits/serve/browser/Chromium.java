@@ -5,6 +5,9 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Playwright;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,15 +39,30 @@ final class Chromium implements AutoCloseable {
     }
 
     /**
-     * Skips the calling test when Chromium is not installed, except under CI (CI=true), where a missing browser is a
-     * failure: the acceptance tests must not silently stop running there.
+     * Disables a test class when Chromium is not installed, saying so, except under CI (CI=true): there the tests run
+     * and fail on the missing browser, since the acceptance tests must not silently stop running.
      */
+    static final class Required implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            if (Files.isExecutable(EXECUTABLE) || onCi()) return ConditionEvaluationResult.enabled("Chromium required");
+            return ConditionEvaluationResult.disabled(missing() + " (browser tests skipped)");
+        }
+    }
+
+    private static boolean onCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    private static String missing() {
+        return "Chromium not found at " + EXECUTABLE + "; install it with: apt-get install -y chromium chromium-driver";
+    }
+
+    /** Fails when Chromium is missing (test classes are disabled by {@link Required} before, outside CI). */
     static void assumeInstalled() {
         if (Files.isExecutable(EXECUTABLE)) return;
-        String missing = "Chromium not found at " + EXECUTABLE
-                + "; install it with: apt-get install -y chromium chromium-driver";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail(missing + " (CI=true: browser tests must run)");
-        Assumptions.abort(missing + " (browser tests skipped)");
+        if (onCi()) Assertions.fail(missing() + " (CI=true: browser tests must run)");
+        Assumptions.abort(missing() + " (browser tests skipped)");
     }
 
     /** Starts Chromium with an empty profile in {@code userDataDir}. */

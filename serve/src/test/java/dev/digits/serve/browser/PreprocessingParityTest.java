@@ -9,6 +9,7 @@ import dev.digits.core.preprocess.PreprocessedDigit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * result as the Java core's on every shared test vector: not approximately, bit for bit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(Chromium.Required.class)
 class PreprocessingParityTest {
     static final Path VECTORS = Path.of("..", "core", "src", "test", "resources", "preprocess-vectors");
     private static final String ORIGIN = "http://digits.test";
