@@ -1,5 +1,8 @@
 package dev.digits.serve;
 
+import dev.digits.core.json.Json;
+import dev.digits.core.model.SafeTensors;
+import dev.digits.core.model.Tensor;
 import dev.digits.serve.registry.EmbeddedModel;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TestData;
@@ -15,7 +18,9 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -70,6 +75,24 @@ public final class TestModels {
             }));
         }
         return second;
+    }
+
+    /**
+     * A copy of {@code source} whose weights are all zero (a network that answers 10% for every class) and whose
+     * model card no longer records the weights' digest: a model that loads but is useless.
+     */
+    public static void untrainedCopy(Path source, Path target) throws IOException {
+        copyModel(source, target);
+        Path weights = target.resolve(TrainedModel.WEIGHTS_FILE);
+        Map<String, Tensor> zero = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : SafeTensors.read(weights).entrySet()) {
+            zero.put(e.getKey(), new Tensor(e.getValue().shape(), new float[e.getValue().data().length]));
+        }
+        SafeTensors.write(weights, zero, Map.of());
+        Path card = target.resolve(TrainedModel.CARD_FILE);
+        Map<String, Object> json = Json.parseObject(Files.readString(card));
+        json.remove("weightsSha256");
+        Files.writeString(card, Json.writePretty(json));
     }
 
     /** Copies the files a model directory is served from (no checkpoints or plots) into {@code target}. */
