@@ -76,6 +76,7 @@ final class Chromium implements AutoCloseable {
                             .setExecutablePath(EXECUTABLE)
                             .setHeadless(true)
                             .setArgs(ARGS)
+                            .setHasTouch(true) // a touch screen as well as a mouse, as on a tablet
                             .setViewportSize(1000, 760));
             context.setDefaultTimeout(30_000);
             return new Chromium(playwright, context);

@@ -1,6 +1,9 @@
 package dev.digits.serve.browser;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.CDPSession;
 import com.microsoft.playwright.Mouse;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.BoundingBox;
@@ -50,6 +53,48 @@ final class DigitsPage {
             }
             mouse.up();
         }
+    }
+
+    /**
+     * Draws with a finger: touch events through the DevTools protocol, which Chromium turns into Pointer Events with
+     * pointerType "touch", as on a phone.
+     */
+    void drawWithFinger(PenStrokes pen) {
+        BoundingBox box = page.locator("#pad").boundingBox();
+        double scale = box.width / PAD;
+        CDPSession devtools = page.context().newCDPSession(page);
+        try {
+            for (List<double[]> stroke : pen.strokes()) {
+                double[] last = stroke.get(0);
+                touch(devtools, "touchStart", box, scale, last);
+                for (double[] p : stroke.subList(1, stroke.size())) {
+                    for (int step = 1; step <= 6; step++) {
+                        double t = step / 6.0;
+                        touch(devtools, "touchMove", box, scale,
+                                new double[] {last[0] + (p[0] - last[0]) * t, last[1] + (p[1] - last[1]) * t});
+                    }
+                    last = p;
+                }
+                JsonObject end = new JsonObject();
+                end.addProperty("type", "touchEnd");
+                end.add("touchPoints", new JsonArray());
+                devtools.send("Input.dispatchTouchEvent", end);
+            }
+        } finally {
+            devtools.detach();
+        }
+    }
+
+    private static void touch(CDPSession devtools, String type, BoundingBox box, double scale, double[] at) {
+        JsonObject point = new JsonObject();
+        point.addProperty("x", box.x + at[0] * scale);
+        point.addProperty("y", box.y + at[1] * scale);
+        JsonArray points = new JsonArray();
+        points.add(point);
+        JsonObject event = new JsonObject();
+        event.addProperty("type", type);
+        event.add("touchPoints", points);
+        devtools.send("Input.dispatchTouchEvent", event);
     }
 
     /** Presses Detect and returns the digit shown once the answer has arrived. */

@@ -123,6 +123,23 @@ class WebAppInChromiumTest {
     }
 
     @Test
+    void aDigitDrawnWithAFingerIsRecognised(@TempDir Path profile) {
+        int zero = firstTestImageOf(0);
+        try (Chromium chromium = Chromium.start(profile)) {
+            DigitsPage app = DigitsPage.open(chromium.context(), server.uri().toString());
+            app.page().evaluate("() => { window.pointerTypes = [];"
+                    + " document.getElementById('pad').addEventListener('pointerdown',"
+                    + " (e) => window.pointerTypes.push(e.pointerType)); }");
+
+            app.drawWithFinger(PenStrokes.tracing(mnistTest.rawImage(zero)));
+
+            assertEquals(List.of("touch"), app.page().evaluate("() => [...new Set(window.pointerTypes)]"),
+                    "pointer types that reached the pad");
+            assertEquals("0", app.detect(), "the digit drawn by touch, MNIST test image " + zero);
+        }
+    }
+
+    @Test
     void onDeviceModeKeepsAnsweringAfterTheServerStops(@TempDir Path profile) throws Exception {
         int four = firstTestImageOf(4);
         DigitsServer own = startServer();
