@@ -121,7 +121,10 @@ public final class ExportPipeline {
         return new ExportPipeline(found, missing, null, DEFAULT_LATENCY_IMAGES);
     }
 
-    /** This pipeline printing progress bars and the final table to {@code stream} (null: quiet). */
+    /**
+     * This pipeline printing what it does, with a progress bar per verification, to {@code stream} (null: quiet).
+     * The table itself is the caller's to print: {@link ExportReport#table()}.
+     */
     public ExportPipeline withProgress(PrintStream stream) {
         return new ExportPipeline(exporters, unavailable, stream, latencyImages);
     }
@@ -251,7 +254,6 @@ public final class ExportPipeline {
                     Evaluation.of(test, reference).accuracy(), referenceLatency, ExportReport.thisMachine(), rows);
         }
         report.write(exportDir);
-        if (out != null) out.print(report.table());
         List<String> failures = new ArrayList<>();
         for (Row r : report.rows(Status.FAILED)) failures.add(r.format().id() + " " + r.quantization().id() + ": " + r.message());
         if (!failures.isEmpty()) {

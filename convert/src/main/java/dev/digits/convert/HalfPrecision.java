@@ -1,12 +1,15 @@
-package dev.digits.convert.onnx;
+package dev.digits.convert;
 
-/** IEEE 754 half precision (binary16) conversion; Java 17 has none built in (Float.floatToFloat16 came in 20). */
-final class HalfFloat {
-    private HalfFloat() {
+/**
+ * IEEE 754 half precision (binary16) conversion for float16 exports of any format; Java 17 has none built in
+ * ({@code Float.floatToFloat16} came in Java 20).
+ */
+public final class HalfPrecision {
+    private HalfPrecision() {
     }
 
     /** The nearest half-precision value's bits (ties to even); overflow gives infinity, underflow zero. */
-    static short fromFloat(float f) {
+    public static short fromFloat(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xff;
@@ -34,7 +37,7 @@ final class HalfFloat {
     }
 
     /** The float value of half-precision bits. */
-    static float toFloat(short h) {
+    public static float toFloat(short h) {
         int sign = (h & 0x8000) << 16;
         int exponent = (h >>> 10) & 0x1f;
         int mantissa = h & 0x3ff;

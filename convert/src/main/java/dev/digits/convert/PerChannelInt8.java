@@ -1,20 +1,24 @@
-package dev.digits.convert.onnx;
+package dev.digits.convert;
 
 /**
- * A weight tensor quantized symmetrically per output channel (axis 0): {@code w ≈ scale[c] × q}, {@code q} in
- * [-127, 127], zero point 0 — the scheme ONNX Runtime's integer convolution and matrix kernels expect for weights.
+ * A weight tensor quantized symmetrically per output channel (axis 0 of the PyTorch layout):
+ * {@code w ≈ scale[c] × q}, {@code q} in [-127, 127], zero point 0 — the scheme the int8 kernels of ONNX Runtime and
+ * TFLite both expect for weights. The arrays returned are this object's own: read them, do not change them.
  */
-final class PerChannelInt8 {
-    final byte[] values;
-    final float[] scales;
+public final class PerChannelInt8 {
+    private final byte[] values;
+    private final float[] scales;
 
     private PerChannelInt8(byte[] values, float[] scales) {
         this.values = values;
         this.scales = scales;
     }
 
-    static PerChannelInt8 quantize(long[] dims, float[] weight) {
-        int channels = (int) dims[0];
+    /** Quantizes {@code weight}, whose first dimension has {@code channels} slices, one scale per slice. */
+    public static PerChannelInt8 quantize(float[] weight, int channels) {
+        if (channels < 1 || weight.length % channels != 0) {
+            throw new IllegalArgumentException(weight.length + " weights do not split into " + channels + " channels");
+        }
         int per = weight.length / channels;
         byte[] q = new byte[weight.length];
         float[] scales = new float[channels];
@@ -31,11 +35,13 @@ final class PerChannelInt8 {
         return new PerChannelInt8(q, scales);
     }
 
-    /** Stores the int8 values with their scales and returns the DequantizeLinear output (float32). */
-    String dequantized(OnnxGraphBuilder g, String name, long[] dims) {
-        String stored = g.int8s(name + "/int8", dims, values);
-        String scale = g.floats(name + "/scale", new long[] {scales.length}, scales);
-        String zero = g.int8s(name + "/zero_point", new long[] {scales.length}, new byte[scales.length]);
-        return g.node("DequantizeLinear", name, java.util.List.of(stored, scale, zero), OnnxGraphBuilder.integer("axis", 0));
+    /** The quantized values, in the weight's order. */
+    public byte[] values() {
+        return values;
+    }
+
+    /** One scale per channel. */
+    public float[] scales() {
+        return scales;
     }
 }

@@ -1,6 +1,7 @@
 package dev.digits.convert.onnx;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.digits.convert.HalfPrecision;
 
 import java.util.List;
 
@@ -21,7 +22,7 @@ final class Float16Encoding implements ParameterEncoding {
 
     private static String half(OnnxGraphBuilder g, String name, long[] dims, float[] values) {
         short[] bits = new short[values.length];
-        for (int i = 0; i < values.length; i++) bits[i] = HalfFloat.fromFloat(values[i]);
+        for (int i = 0; i < values.length; i++) bits[i] = HalfPrecision.fromFloat(values[i]);
         String stored = g.halves(name + "/float16", dims, bits);
         return g.node("Cast", name, List.of(stored), OnnxGraphBuilder.integer("to", DataType.FLOAT_VALUE));
     }

@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
+import dev.digits.convert.PerChannelInt8;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -93,6 +94,18 @@ final class OnnxGraphBuilder {
         ByteBuffer b = little(values.length * 4);
         for (int v : values) b.putInt(v);
         return initializer(hint, DataType.INT32, dims, b);
+    }
+
+    /**
+     * Per-channel int8 weights with their scales, turned back into float32 by a DequantizeLinear node (axis 0);
+     * returns the node's output.
+     */
+    String dequantized(String name, long[] dims, PerChannelInt8 weight) {
+        String stored = int8s(name + "/int8", dims, weight.values());
+        float[] scales = weight.scales();
+        String scale = floats(name + "/scale", new long[] {scales.length}, scales);
+        String zero = int8s(name + "/zero_point", new long[] {scales.length}, new byte[scales.length]);
+        return node("DequantizeLinear", name, List.of(stored, scale, zero), integer("axis", 0));
     }
 
     /** A one-dimensional int64 initializer (shapes, pads); returns its name. */

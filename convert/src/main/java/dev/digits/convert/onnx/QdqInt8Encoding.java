@@ -1,5 +1,7 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.convert.PerChannelInt8;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,15 +24,16 @@ final class QdqInt8Encoding extends Float32Encoding {
 
     @Override
     public WeightAndBias weightAndBias(OnnxGraphBuilder g, String layer, long[] dims, float[] weight, float[] bias, String input) {
-        PerChannelInt8 w = PerChannelInt8.quantize(dims, weight);
-        String weightValue = w.dequantized(g, layer + ".weight", dims);
+        PerChannelInt8 w = PerChannelInt8.quantize(weight, (int) dims[0]);
+        String weightValue = g.dequantized(layer + ".weight", dims, w);
+        float[] weightScales = w.scales();
         Float inputScale = scales.get(input);
         if (inputScale == null) throw new IllegalStateException("activation " + input + " was not quantized before " + layer);
         // The bias joins the int32 accumulator, whose unit is input scale × weight scale.
         int[] q = new int[bias.length];
         float[] biasScales = new float[bias.length];
         for (int c = 0; c < bias.length; c++) {
-            biasScales[c] = inputScale * w.scales[c];
+            biasScales[c] = inputScale * weightScales[c];
             q[c] = (int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) bias[c] / biasScales[c])));
         }
         String stored = g.int32s(layer + ".bias/int32", new long[] {bias.length}, q);

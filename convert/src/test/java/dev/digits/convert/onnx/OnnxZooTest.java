@@ -32,7 +32,7 @@ class OnnxZooTest {
     @MethodSource("architectures")
     void everyZooArchitectureExportsToFloat32OnnxThatAgreesWithTheTrainedModel(String architecture) throws IOException {
         ImageSet test = TestData.mnist().test().head(500);
-        try (TrainedModel model = QuickModels.train(architecture, 300, dir.resolve(architecture))) {
+        try (TrainedModel model = QuickModels.train(architecture, 200, dir.resolve(architecture))) {
             Path file = dir.resolve(architecture + ".onnx");
             OnnxExporter exporter = new OnnxExporter();
             ExportOptions options = ExportOptions.builder().build();
