@@ -45,7 +45,8 @@ import java.util.Map;
  *   <li>{@link Quantization#DYNAMIC_INT8}: <em>weight-only</em> int8 — convolution and dense weights stored as int8
  *       with one scale per output channel and dequantized by {@code DequantizeLinear} nodes; biases and activations
  *       stay float32. No {@code DynamicQuantizeLinear}/{@code MatMulInteger}: the point here is a four times smaller
- *       file with float accuracy.</li>
+ *       file with float accuracy, not speed (ONNX Runtime keeps {@code DequantizeLinear} nodes for its own QDQ
+ *       fusions, so it may dequantize on every run; the export report's latency column shows the cost).</li>
  *   <li>{@link Quantization#FULL_INT8}: QDQ format — int8 weights, int32 biases, and each activation quantized and
  *       dequantized with a scale calibrated on {@link ExportOptions#representative()} images (min/max over up to
  *       {@value #CALIBRATION_IMAGES} of them); ONNX Runtime fuses these into integer kernels. Input may be float32,
