@@ -120,7 +120,10 @@ public final class ServerConfig {
         return inferenceBatch;
     }
 
-    /** Most model versions loaded at once; every model's latest is always loaded (default 8). */
+    /**
+     * Most model versions loaded at once; the least recently used non-latest version is unloaded first, and every
+     * model's latest stays loaded even beyond the limit (default 8).
+     */
     public int maxLoadedVersions() {
         return maxLoadedVersions;
     }

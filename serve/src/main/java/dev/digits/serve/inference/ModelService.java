@@ -48,7 +48,7 @@ public final class ModelService implements AutoCloseable {
      * @param preferredDefault the model served when a request names none; null for {@code cnn} when there is one,
      *                         else the first model by name
      * @param maxBatch         most images run in one batch
-     * @param maxLoaded        most versions loaded at once (every model's latest is always loaded)
+     * @param maxLoaded        most versions loaded at once; every model's latest stays loaded even beyond it
      */
     public ModelService(ModelRegistry registry, VersionVerifier verifier, String preferredDefault, int maxBatch,
                         int maxLoaded, BatchObserver observer) {
@@ -121,6 +121,8 @@ public final class ModelService implements AutoCloseable {
             for (;;) {
                 ServingVersion s = ref.get();
                 if (s.retain()) return new Lease(s);
+                // Lost a race with a switch: the reference already points to the next version, or is about to.
+                Thread.onSpinWait();
             }
         }
         StoredVersion stored = registry.model(name).version(version);
@@ -244,18 +246,27 @@ public final class ModelService implements AutoCloseable {
         Backends.Loaded l = Backends.load(stored.directory());
         s = new ServingVersion(stored, new MicroBatcher(l.model, stored.model(), maxBatch, observer), l.backend);
         loaded.put(k, s);
-        evictBeyondLimit();
+        evictBeyondLimit(s);
         return s;
     }
 
     private void evictBeyondLimit() {
+        evictBeyondLimit(null);
+    }
+
+    /**
+     * Unloads the least recently used versions that are nobody's latest until at most {@code maxLoaded} remain.
+     * {@code keep}, just loaded for a caller that has yet to use it, is never chosen: unloading it would make that
+     * caller load it again, forever when the limit is 1.
+     */
+    private void evictBeyondLimit(ServingVersion keep) {
         while (loaded.size() > maxLoaded) {
             ServingVersion victim = null;
             String victimKey = null;
             for (Map.Entry<String, ServingVersion> e : loaded.entrySet()) {
                 ServingVersion s = e.getValue();
                 AtomicReference<ServingVersion> ref = latest.get(s.stored().model());
-                if (ref != null && ref.get() == s) continue;
+                if (s == keep || (ref != null && ref.get() == s)) continue;
                 if (victim == null || s.lastUsedNanos() < victim.lastUsedNanos()) {
                     victim = s;
                     victimKey = e.getKey();
