@@ -113,7 +113,6 @@ final class RetrainCommand implements Callable<Integer> {
 
         Map<String, Object> card = new LinkedHashMap<>();
         DatasetFormat layout = format != null ? DatasetFormat.parse(format) : DatasetFormat.detect(data);
-        card.put("dataFormat", layout.id());
         Dataset dataset = layout == DatasetFormat.IDX ? loadIdx(card) : loadFolder(baseModel, card);
         if (trainPerClass != null) {
             ImageSet sample = StratifiedSampling.perClass(dataset.train(), trainPerClass, seed);
@@ -169,9 +168,7 @@ final class RetrainCommand implements Callable<Integer> {
                 .validationFraction(validationSplit == null ? FolderDataset.DEFAULT_VALIDATION_FRACTION : validationSplit)
                 .seed(seed).skipUnreadable(skipBad).load();
         System.out.print(folder.summary());
-        card.put("preprocessing", how.id());
-        card.put("validationSplit", folder.validationFraction());
-        if (!folder.skipped().isEmpty()) card.put("skippedFiles", folder.skipped().size());
+        card.putAll(folder.cardEntries());
         return folder.dataset();
     }
 
@@ -203,6 +200,7 @@ final class RetrainCommand implements Callable<Integer> {
                         + " (label values 0.." + (used - 1) + "); give one name per class");
             }
         }
+        card.put("dataFormat", "idx");
         card.put("preprocessing", "none (IDX images as stored)");
         System.out.printf(Locale.ROOT, "IDX dataset %s: %,d training and %,d test images, classes %s%n", data, idx.train().size(),
                 idx.test().size(), idx.train().classNames());

@@ -227,6 +227,20 @@ public final class FolderDataset {
         return warnings;
     }
 
+    /**
+     * How the images were read, for the model card's "training" section: the preprocessing (which an app must repeat
+     * on its input), the validation share and seed of the split, and how many files were skipped.
+     */
+    public Map<String, Object> cardEntries() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dataFormat", "folder");
+        m.put("preprocessing", preprocessing.id());
+        m.put("validationSplit", validationFraction);
+        m.put("splitSeed", seed);
+        m.put("skippedFiles", skipped.size());
+        return m;
+    }
+
     /** A report for the terminal: classes with their counts and split, skipped files, warnings. */
     public String summary() {
         StringBuilder sb = new StringBuilder();

@@ -47,6 +47,8 @@ class FolderDatasetTest {
         assertEquals(List.of("one/", "seven/", "zero/"), List.copyOf(f.dataset().checksums().keySet()));
         assertTrue(f.summary().contains("seven") && f.summary().contains("3 classes, 27 images"), f.summary());
         assertTrue(f.skipped().isEmpty());
+        assertEquals("digit", f.cardEntries().get("preprocessing"));
+        assertEquals(0.2, f.cardEntries().get("validationSplit"));
     }
 
     @Test
@@ -191,6 +193,7 @@ class FolderDatasetTest {
         assertTrue(f.skipped().get(1).reason().contains("no digit found"), f.skipped().get(1).reason());
         assertEquals(Map.of("one", 3, "seven", 3, "zero", 3), f.classCounts());
         assertTrue(f.summary().contains("Skipped 3 file(s)") && f.summary().contains(cut.toString()), f.summary());
+        assertEquals(3, f.cardEntries().get("skippedFiles"));
     }
 
     @Test
