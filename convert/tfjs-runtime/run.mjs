@@ -23,6 +23,8 @@ import path from 'node:path';
 // stdout carries the binary protocol: anything a library prints must go to stderr instead.
 console.log = console.error;
 console.info = console.error;
+// When the Java side is gone, its pipe is broken: stop rather than work for nobody.
+process.stdout.on('error', () => process.exit(1));
 
 const READY = 1;
 const RESULT = 2;

@@ -95,38 +95,53 @@ public final class TfjsExporter implements Exporter {
         writeAll(dir, file, paths, shards, Json.write(json));
     }
 
-    /** Labels, the input contract and where the model came from, for the page that loads it. */
+    /**
+     * Labels, the input contract and where the model came from (what the model card holds of it), for the page that
+     * loads the model ({@code model.getUserDefinedMetadata()}).
+     */
     private static Map<String, Object> metadata(TrainedModel model, ExportOptions options, KerasModel keras, InputLayout layout) {
+        ModelSpec spec = model.spec();
+        Map<String, Object> card = options.modelCard();
         Map<String, Object> input = new LinkedHashMap<>();
-        List<Object> shape = new ArrayList<>();
-        shape.add(null);
-        for (int d : keras.inputShape()) shape.add(d);
-        input.put("shape", shape);
+        input.put("shape", withBatch(keras.inputShape()));
         input.put("dtype", keras.inputDtype());
         input.put("layout", layout.name());
         input.put("range", options.inputType() == InputType.UINT8 ? List.of(0, 255) : List.of(0, 1));
 
         Map<String, Object> preprocessing = new LinkedHashMap<>();
-        preprocessing.put("form", "MNIST");
-        preprocessing.put("height", model.spec().inputShape().isFlat() ? null : model.spec().inputShape().height());
-        preprocessing.put("width", model.spec().inputShape().isFlat() ? null : model.spec().inputShape().width());
-        preprocessing.put("ink", "white on black");
+        preprocessing.put("polarity", "white ink on a black background");
+        preprocessing.put("size", spec.inputShape().isFlat() ? spec.inputShape().size() + " values"
+                : spec.inputShape().height() + "x" + spec.inputShape().width() + " grayscale, the digit scaled into a 20x20"
+                + " box and centred by its centre of mass, as MNIST");
         preprocessing.put("scale", options.inputType() == InputType.UINT8 ? "0-255 integers" : "pixel / 255");
 
+        Map<String, Object> output = new LinkedHashMap<>();
+        output.put("shape", Arrays.asList(null, spec.classes()));
+        output.put("meaning", "class probabilities (softmax), index = position in labels");
+
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("modelName", card.get("name") instanceof String ? card.get("name") : spec.name());
+        m.put("architecture", spec.name());
+        m.put("description", spec.description());
         m.put("labels", model.labels());
         m.put("input", input);
-        Map<String, Object> output = new LinkedHashMap<>();
-        output.put("shape", Arrays.asList(null, model.spec().classes()));
-        output.put("values", "softmax probabilities, in the order of labels");
-        m.put("output", output);
         m.put("preprocessing", preprocessing);
-        m.put("architecture", model.spec().name());
+        m.put("output", output);
         m.put("quantization", options.quantization().id());
-        m.put("author", options.author());
         m.put("version", options.version());
-        m.put("digits", Provenance.version());
+        m.put("author", options.author());
+        m.put("producer", "Digits " + Provenance.version());
+        for (String key : List.of("provenance", "training", "weightsSha256")) {
+            if (card.get(key) != null) m.put(key, card.get(key));
+        }
         return m;
+    }
+
+    private static List<Object> withBatch(int[] shape) {
+        List<Object> out = new ArrayList<>();
+        out.add(null);
+        for (int d : shape) out.add(d);
+        return out;
     }
 
     private static String shardPrefix(Path file) {

@@ -1,23 +1,16 @@
 package dev.digits.convert.tfjs;
 
-import dev.digits.convert.ExportOptions;
-import dev.digits.convert.LoadedModel;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Tensor;
 import dev.digits.train.TrainedModel;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/**
- * Exports a model to TF.js, runs it in TF.js under node and measures how far its probabilities are from the DJL
- * reference's on the same images.
- */
+/** Random networks and images for comparing TF.js with the DJL reference, and the measure of their distance. */
 final class ReferenceCheck {
     private ReferenceCheck() {
     }
@@ -62,15 +55,5 @@ final class ReferenceCheck {
             for (int j = 0; j < expected[i].length; j++) max = Math.max(max, Math.abs(expected[i][j] - actual[i][j]));
         }
         return max;
-    }
-
-    /** Exports {@code model} to {@code dir/model.json} and returns TF.js' probabilities for {@code pixels}. */
-    static float[][] runExported(TrainedModel model, ExportOptions options, Path dir, TfjsRuntime runtime, float[] pixels, int n)
-            throws IOException {
-        Path file = dir.resolve("model.json");
-        new TfjsExporter().export(model, options, file);
-        try (LoadedModel tfjs = runtime.load(file)) {
-            return tfjs.predict(pixels, n);
-        }
     }
 }

@@ -110,14 +110,18 @@ class TfjsZooTest {
     }
 
     @Test
-    void labelsAndTheInputContractTravelInTheMetadataTfjsHandsBack() throws IOException {
+    void labelsTheInputContractAndProvenanceTravelInTheMetadataTfjsHandsBack() throws IOException {
         Path file = dir.resolve("model.json");
-        new TfjsExporter().export(cnn, ExportOptions.builder().build(), file);
+        Map<String, Object> card = Map.of("name", "quick-cnn", "training", Map.of("epochs", 1L), "provenance", Map.of("java", "17"));
+        new TfjsExporter().export(cnn, ExportOptions.builder().modelCard(card).build(), file);
         try (TfjsLoadedModel tfjs = TfjsRuntime.locate().load(file)) {
             Map<String, Object> metadata = tfjs.userDefinedMetadata();
             assertEquals(cnn.labels(), metadata.get("labels"));
             assertEquals("NHWC", ((Map<?, ?>) metadata.get("input")).get("layout"));
             assertEquals("cnn", metadata.get("architecture"));
+            assertEquals("quick-cnn", metadata.get("modelName"));
+            assertEquals(card.get("training"), metadata.get("training"));
+            assertEquals(card.get("provenance"), metadata.get("provenance"));
             assertEquals(TfjsExporter.TFJS_VERSION, tfjs.tfjsVersion());
         }
     }
