@@ -10,6 +10,8 @@ import java.util.Map;
  */
 final class FloatGraphEvaluator {
     private final Graph graph;
+    /** Convolution and dense weights rearranged with the output channel innermost (see {@link #conv}). */
+    private final Map<GraphOp, float[]> outputMajor = new IdentityHashMap<>();
 
     FloatGraphEvaluator(Graph graph) {
         for (GraphOp op : graph.ops()) {
@@ -20,6 +22,16 @@ final class FloatGraphEvaluator {
             }
         }
         this.graph = graph;
+        for (GraphOp op : graph.ops()) {
+            if (op.kind() == OpKind.CONV_2D || op.kind() == OpKind.FULLY_CONNECTED) {
+                float[] w = op.input(1).floats();
+                int out = op.input(1).dim(0);
+                int per = w.length / out;
+                float[] t = new float[w.length];
+                for (int o = 0; o < out; o++) for (int j = 0; j < per; j++) t[j * out + o] = w[o * per + j];
+                outputMajor.put(op, t);
+            }
+        }
     }
 
     /** Runs one example given in the layout of the graph's input; returns the values of every activation. */
@@ -31,19 +43,19 @@ final class FloatGraphEvaluator {
         values.put(graph.input(), input);
         for (GraphOp op : graph.ops()) {
             float[] x = values.get(op.input(0));
-            values.put(op.output(), eval(op, x, values));
+            values.put(op.output(), eval(op, x, values, outputMajor.get(op)));
         }
         return values;
     }
 
-    private static float[] eval(GraphOp op, float[] x, Map<GraphTensor, float[]> values) {
+    private static float[] eval(GraphOp op, float[] x, Map<GraphTensor, float[]> values, float[] weights) {
         GraphTensor in = op.input(0);
         GraphTensor out = op.output();
         switch (op.kind()) {
             case CONV_2D:
-                return relu(op, conv(op, in, x, out));
+                return relu(op, conv(op, in, x, out, weights));
             case FULLY_CONNECTED:
-                return relu(op, fullyConnected(op, x));
+                return relu(op, fullyConnected(op, x, weights));
             case MAX_POOL_2D:
             case AVERAGE_POOL_2D:
                 return pool(op, in, x, out);
@@ -110,9 +122,12 @@ final class FloatGraphEvaluator {
         return y;
     }
 
-    private static float[] conv(GraphOp op, GraphTensor in, float[] x, GraphTensor out) {
+    /**
+     * Direct convolution. The weights come as {@code [kh][kw][in][out]} so that the innermost loop updates all
+     * output channels of one pixel from one input value: contiguous on both sides, which the JIT vectorises.
+     */
+    private static float[] conv(GraphOp op, GraphTensor in, float[] x, GraphTensor out, float[] w) {
         GraphTensor wt = op.input(1);
-        float[] w = wt.floats();
         float[] b = op.input(2).floats();
         int h = in.dim(1);
         int wd = in.dim(2);
@@ -132,7 +147,7 @@ final class FloatGraphEvaluator {
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int base = (oy * ow + ox) * co;
-                for (int o = 0; o < co; o++) y[base + o] = b[o];
+                System.arraycopy(b, 0, y, base, co);
                 for (int ky = 0; ky < kh; ky++) {
                     int iy = oy * op.strideH - top + ky;
                     if (iy < 0 || iy >= h) continue;
@@ -140,11 +155,11 @@ final class FloatGraphEvaluator {
                         int ix = ox * op.strideW - left + kx;
                         if (ix < 0 || ix >= wd) continue;
                         int xi = (iy * wd + ix) * ci;
-                        for (int o = 0; o < co; o++) {
-                            int wi = ((o * kh + ky) * kw + kx) * ci;
-                            float acc = 0;
-                            for (int c = 0; c < ci; c++) acc += x[xi + c] * w[wi + c];
-                            y[base + o] += acc;
+                        int wi = (ky * kw + kx) * ci * co;
+                        for (int c = 0; c < ci; c++) {
+                            float v = x[xi + c];
+                            int row = wi + c * co;
+                            for (int o = 0; o < co; o++) y[base + o] += v * w[row + o];
                         }
                     }
                 }
@@ -153,18 +168,15 @@ final class FloatGraphEvaluator {
         return y;
     }
 
-    private static float[] fullyConnected(GraphOp op, float[] x) {
-        GraphTensor wt = op.input(1);
-        float[] w = wt.floats();
+    /** Dense layer with the weights as {@code [features][units]}, for the same reason as {@link #conv}. */
+    private static float[] fullyConnected(GraphOp op, float[] x, float[] w) {
         float[] b = op.input(2).floats();
-        int units = wt.dim(0);
-        int features = wt.dim(1);
-        float[] y = new float[units];
-        for (int u = 0; u < units; u++) {
-            float acc = b[u];
-            int base = u * features;
-            for (int j = 0; j < features; j++) acc += w[base + j] * x[j];
-            y[u] = acc;
+        int units = b.length;
+        float[] y = b.clone();
+        for (int j = 0; j < x.length; j++) {
+            float v = x[j];
+            int row = j * units;
+            for (int u = 0; u < units; u++) y[u] += v * w[row + u];
         }
         return y;
     }

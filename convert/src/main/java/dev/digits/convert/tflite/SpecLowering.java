@@ -66,14 +66,24 @@ final class SpecLowering {
         Shape in = spec.inputShape();
         InputLayout layout = asked == null ? naturalLayout(spec) : asked;
         if (in.isFlat()) {
-            if (layout != InputLayout.FLAT) {
-                throw new UnsupportedModelException("model '" + spec.name() + "' takes a flat input of " + in.size()
-                        + " features, so its TFLite file can only have the flat layout [1," + in.size() + "], not "
-                        + layout + "; export it with the flat layout (or none)");
+            GraphTensor x;
+            if (layout == InputLayout.FLAT) {
+                x = g.namedActivation(Graph.INPUT_NAME, 1, in.size());
+                g.setInput(x);
+                return x;
             }
-            GraphTensor x = g.namedActivation(Graph.INPUT_NAME, 1, in.size());
+            // A flat input of a square number of features is a grayscale image read row by row (mlp512's 784 =
+            // 28×28), so an image input only needs reshaping.
+            int side = (int) Math.round(Math.sqrt(in.size()));
+            if (side * side != in.size()) {
+                throw new UnsupportedModelException("model '" + spec.name() + "' takes a flat input of " + in.size()
+                        + " features, which is not a square image, so its TFLite input cannot be " + layout
+                        + "; export it with the flat layout (the default for this model)");
+            }
+            x = layout == InputLayout.NHWC ? g.namedActivation(Graph.INPUT_NAME, 1, side, side, 1)
+                    : g.namedActivation(Graph.INPUT_NAME, 1, 1, side, side);
             g.setInput(x);
-            return x;
+            return reshape(x, "image_flat", new int[] {1, in.size()});
         }
         int h = in.height();
         int w = in.width();

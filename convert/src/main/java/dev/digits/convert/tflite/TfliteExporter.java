@@ -55,7 +55,7 @@ public final class TfliteExporter implements Exporter {
     static byte[] toBytes(TrainedModel model, ExportOptions options) {
         Graph g = graph(model, options);
         ModelSpec spec = model.spec();
-        boolean image = !spec.inputShape().isFlat() && options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
+        boolean image = options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
         TfliteMetadata.Description d = new TfliteMetadata.Description(
                 spec.name(),
                 describe(spec, options),
@@ -112,7 +112,15 @@ public final class TfliteExporter implements Exporter {
 
     private static String inputDescription(Graph g, ModelSpec spec) {
         Shape in = spec.inputShape();
-        String what = in.isFlat() ? in.size() + " features" : in.height() + "×" + in.width() + " grayscale image";
+        int side = (int) Math.round(Math.sqrt(in.size()));
+        String what;
+        if (in.isFlat() && side * side != in.size()) {
+            what = in.size() + " features";
+        } else {
+            String image = in.isFlat() ? side + "×" + side + " grayscale image" : in.height() + "×" + in.width()
+                    + (in.channels() == 1 ? " grayscale image" : " image of " + in.channels() + " channels");
+            what = g.input().rank() == 2 ? image + " as " + in.size() + " values, row by row" : image;
+        }
         String values = switch (g.input().type()) {
             case UINT8 -> "uint8 pixels 0–255";
             case INT8 -> "int8 pixel − 128 (−128 black … 127 white)";
