@@ -48,17 +48,11 @@ class AndroidSourcesCompileTest {
 
     @BeforeAll
     static void locateInputs() {
-        androidAll = Path.of(property("digits.android.all"));
-        sources = Path.of(property("digits.android.sources"));
-        archives = Path.of(property("digits.tflite.android"));
+        androidAll = BuildInputs.property("digits.android.all");
+        sources = BuildInputs.property("digits.android.sources");
+        archives = BuildInputs.property("digits.tflite.android");
         assertTrue(Files.isRegularFile(androidAll), "Android framework jar at " + androidAll);
         assertTrue(Files.isDirectory(sources), "app sources at " + sources);
-    }
-
-    private static String property(String name) {
-        String v = System.getProperty(name);
-        assertNotNull(v, "the build sets -D" + name);
-        return v;
     }
 
     /** The classes.jar inside each TFLite .aar, extracted into {@code dir}. */
@@ -80,16 +74,6 @@ class AndroidSourcesCompileTest {
         return jars;
     }
 
-    /** Core's compiled classes, from this test's own class path. */
-    private static File coreClasses() {
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (entry.contains("digits-core") || entry.replace('\\', '/').endsWith("core/target/classes")) {
-                return new File(entry);
-            }
-        }
-        throw new AssertionError("core is not on the test class path");
-    }
-
     @Test
     void everyAppSourceCompilesAgainstAndroid14AndTheTfliteVersionTheApkShips(@TempDir Path tmp) throws IOException {
         List<File> files;
@@ -100,7 +84,7 @@ class AndroidSourcesCompileTest {
         List<File> classPath = new ArrayList<>();
         classPath.add(androidAll.toFile());
         classPath.addAll(tfliteClassJars(tmp));
-        classPath.add(coreClasses());
+        classPath.add(BuildInputs.coreClasses());
         Path out = Files.createDirectories(tmp.resolve("classes"));
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

@@ -13,6 +13,7 @@ import java.io.Closeable;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -194,7 +195,7 @@ public final class Classifier implements Closeable {
             throw new IllegalArgumentException("need " + PreprocessedDigit.PIXELS + " pixels, got " + pixels.length);
         }
         fillInput(pixels);
-        output.rewind();
+        rewind(output);
         long start = System.nanoTime();
         interpreter.run(input, output);
         double inferenceMillis = (System.nanoTime() - start) / 1e6;
@@ -202,8 +203,16 @@ public final class Classifier implements Closeable {
         return new Recognition(probabilities, labels, preprocessMillis, inferenceMillis);
     }
 
+    /**
+     * Java 9 gave {@code ByteBuffer.rewind()} a covariant return type; compiled for Java 17 the call would name a
+     * method older Android versions lack (NoSuchMethodError). Calling it through {@link Buffer} names the old one.
+     */
+    private static void rewind(Buffer buffer) {
+        buffer.rewind();
+    }
+
     private void fillInput(float[] pixels) {
-        input.rewind();
+        rewind(input);
         if (inputType == DataType.FLOAT32) {
             for (float p : pixels) input.putFloat(p);
         } else {
@@ -217,11 +226,11 @@ public final class Classifier implements Closeable {
                 input.put((byte) Math.max(lo, Math.min(hi, q)));
             }
         }
-        input.rewind();
+        rewind(input);
     }
 
     private void readOutput() {
-        output.rewind();
+        rewind(output);
         for (int i = 0; i < CLASSES; i++) {
             if (outputType == DataType.FLOAT32) {
                 probabilities[i] = output.getFloat();

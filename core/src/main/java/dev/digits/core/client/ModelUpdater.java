@@ -84,6 +84,14 @@ public final class ModelUpdater {
         return safeName(model) + "-" + safeName(quantization);
     }
 
+    /**
+     * The file as a {@link java.nio.file.Path}. {@code File.toPath()} needs Android 8 (API 26); {@code Paths} is
+     * there on older versions through the app's library desugaring, which supplies {@code java.nio.file}.
+     */
+    private static java.nio.file.Path path(File file) {
+        return java.nio.file.Paths.get(file.getPath());
+    }
+
     private static String safeName(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
@@ -97,7 +105,7 @@ public final class ModelUpdater {
         File file = modelFile();
         if (!record.isFile() || !file.isFile()) return null;
         try {
-            Map<String, Object> r = Json.parseObject(new String(Files.readAllBytes(record.toPath()),
+            Map<String, Object> r = Json.parseObject(new String(Files.readAllBytes(path(record)),
                     StandardCharsets.UTF_8));
             String sha = String.valueOf(r.get("sha256"));
             Object size = r.get("size");
@@ -175,7 +183,7 @@ public final class ModelUpdater {
         try {
             InputStream body = ex.body();
             try {
-                AtomicFiles.write(staging.toPath(), out -> copyVerified(ex, body, out, offer));
+                AtomicFiles.write(path(staging), out -> copyVerified(ex, body, out, offer));
             } catch (CorruptDownloadException e) {
                 return failed(UpdateStatus.CORRUPT_DOWNLOAD, before, offer.version, "The download of "
                         + describe(offer) + " was corrupt (" + e.getMessage() + ") and was discarded");
@@ -196,7 +204,7 @@ public final class ModelUpdater {
                 }
             }
             try {
-                Files.move(staging.toPath(), modelFile().toPath(), StandardCopyOption.ATOMIC_MOVE,
+                Files.move(path(staging), path(modelFile()), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
                 writeRecord(offer);
             } catch (IOException e) {
@@ -256,7 +264,7 @@ public final class ModelUpdater {
         r.put("size", modelFile().length());
         r.put("source", http.resolve(offer.url));
         r.put("installedAtMillis", System.currentTimeMillis());
-        AtomicFiles.writeString(recordFile().toPath(), Json.writePretty(r));
+        AtomicFiles.writeString(path(recordFile()), Json.writePretty(r));
     }
 
     private UpdateResult failed(UpdateStatus status, InstalledModel inUse, String offered, String why) {
