@@ -75,6 +75,11 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
+    /** Requests waiting for the model. */
+    int queued() {
+        return queue.size();
+    }
+
     private void run() {
         List<Job> jobs = new ArrayList<>();
         while (!closed || !queue.isEmpty()) {

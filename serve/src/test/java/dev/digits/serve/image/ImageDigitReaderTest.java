@@ -1,0 +1,137 @@
+package dev.digits.serve.image;
+
+import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.PreprocessedDigit;
+import dev.digits.serve.TestModels;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Decoding uploads into MNIST form, and refusing hostile ones before they cost memory. */
+class ImageDigitReaderTest {
+    private final ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20);
+
+    /** An MNIST digit drawn larger and with mid-grey anti-aliasing, as grey levels. */
+    private static byte[] greyDigit(int side) {
+        BufferedImage small = TestModels.mnistImage(0);
+        byte[] out = new byte[side * side];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) out[y * side + x] = (byte) small.getRaster().getSample(x * 28 / side, y * 28 / side, 0);
+        }
+        return out;
+    }
+
+    private static BufferedImage greyImage(byte[] grey, int side) {
+        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < grey.length; i++) img.getRaster().setSample(i % side, i / side, 0, grey[i] & 0xFF);
+        return img;
+    }
+
+    @Test
+    void aGreyPngIsReadWithItsStoredValuesNotThroughAColourConversion() {
+        byte[] grey = greyDigit(56);
+        PreprocessedDigit d = reader.read(TestModels.encode(greyImage(grey, 56), "png"), "test");
+        assertEquals(DigitPreprocessor.defaults().processGray(grey, 56, 56), d);
+    }
+
+    @Test
+    void anRgbImageOfTheSameGreysGivesTheSameDigit() {
+        byte[] grey = greyDigit(56);
+        BufferedImage rgb = new BufferedImage(56, 56, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < grey.length; i++) {
+            int v = grey[i] & 0xFF;
+            rgb.setRGB(i % 56, i / 56, v << 16 | v << 8 | v);
+        }
+        assertEquals(DigitPreprocessor.defaults().processGray(grey, 56, 56),
+                reader.read(TestModels.encode(rgb, "png"), "test"));
+    }
+
+    @Test
+    void aSixteenBitGreyPngGivesTheSameDigitAsEightBit() {
+        byte[] grey = greyDigit(56);
+        BufferedImage wide = new BufferedImage(56, 56, BufferedImage.TYPE_USHORT_GRAY);
+        for (int i = 0; i < grey.length; i++) wide.getRaster().setSample(i % 56, i / 56, 0, (grey[i] & 0xFF) * 257);
+        assertEquals(DigitPreprocessor.defaults().processGray(grey, 56, 56),
+                reader.read(TestModels.encode(wide, "png"), "test"));
+    }
+
+    @Test
+    void transparentPixelsAreCompositedOnWhite() {
+        // Black ink on a fully transparent background: on white paper that is a dark digit on a light ground.
+        byte[] grey = greyDigit(56);
+        BufferedImage argb = new BufferedImage(56, 56, BufferedImage.TYPE_INT_ARGB);
+        for (int i = 0; i < grey.length; i++) argb.setRGB(i % 56, i / 56, (grey[i] & 0xFF) << 24);
+        PreprocessedDigit d = reader.read(TestModels.encode(argb, "png"), "test");
+        assertTrue(d.found());
+        assertTrue(d.inverted(), "dark ink on (white) paper is inverted into MNIST's polarity");
+    }
+
+    @Test
+    void aHeaderAnnouncingAHugeImageIsRefusedBeforeDecoding() throws IOException {
+        byte[] bomb = pngHeaderOnly(50_000, 50_000);
+        ImageTooLargeException e = assertThrows(ImageTooLargeException.class, () -> reader.read(bomb, "upload"));
+        assertTrue(e.getMessage().contains("50000×50000") && e.getMessage().contains("4096"), e.getMessage());
+        assertEquals(0, reader.pixelsInUse());
+    }
+
+    @Test
+    void bytesInNoImageFormatAreUnreadable() {
+        UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                () -> reader.read("hello".getBytes(StandardCharsets.UTF_8), "upload"));
+        assertTrue(e.getMessage().contains("PNG, JPEG, GIF or BMP"), e.getMessage());
+    }
+
+    @Test
+    void aPngWithDamagedDataIsUnreadableAndReleasesItsPixels() throws IOException {
+        byte[] broken = pngHeaderOnly(64, 64);
+        assertThrows(UnreadableImageException.class, () -> reader.read(broken, "upload"));
+        assertEquals(0, reader.pixelsInUse());
+    }
+
+    @Test
+    void aBlankImageHoldsNoDigit() {
+        assertTrue(!reader.read(TestModels.blankPng(100), "blank").found());
+    }
+
+    /** A PNG whose header claims {@code w × h} pixels, followed by a few bytes of meaningless image data. */
+    private static byte[] pngHeaderOnly(int w, int h) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(ihdr);
+        d.writeInt(w);
+        d.writeInt(h);
+        d.write(new byte[]{8, 0, 0, 0, 0});
+        chunk(out, "IHDR", ihdr.toByteArray());
+        Deflater deflater = new Deflater();
+        deflater.setInput(new byte[]{0, 1, 2, 3});
+        deflater.finish();
+        byte[] idat = new byte[64];
+        int n = deflater.deflate(idat);
+        chunk(out, "IDAT", java.util.Arrays.copyOf(idat, n));
+        chunk(out, "IEND", new byte[0]);
+        return bytes.toByteArray();
+    }
+
+    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
+        out.writeInt(data.length);
+        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+        out.write(t);
+        out.write(data);
+        CRC32 crc = new CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+    }
+}

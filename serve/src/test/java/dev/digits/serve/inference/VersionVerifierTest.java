@@ -1,0 +1,63 @@
+package dev.digits.serve.inference;
+
+import dev.digits.serve.TestModels;
+import dev.digits.train.TrainedModel;
+import dev.digits.train.data.ImageSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The known digits every uploaded version is checked on. */
+class VersionVerifierTest {
+    private static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+    @Test
+    void theVerificationDigitsAreTheFirstTenOfEachClassInTheMnistTestSet() {
+        ImageSet test = TestModels.mnistTest();
+        float[] packaged = VersionVerifier.pixels();
+        int[] seen = new int[10];
+        for (int i = 0; i < test.size() && java.util.Arrays.stream(seen).anyMatch(c -> c < 10); i++) {
+            int label = test.label(i);
+            if (seen[label] == 10) continue;
+            int slot = label * 10 + seen[label]++;
+            float[] expected = test.image(i);
+            float[] actual = java.util.Arrays.copyOfRange(packaged, slot * 784, (slot + 1) * 784);
+            assertArrayEquals(expected, actual, "verification image " + slot + " (MNIST test image " + i + ")");
+            assertTrue(VersionVerifier.label(slot) == label);
+        }
+    }
+
+    @Test
+    void aTrainedModelPasses() throws Exception {
+        try (TrainedModel m = TrainedModel.load(TestModels.secondModel())) {
+            double accuracy = new VersionVerifier(0.5).verify(new TorchModel(m), DIGITS);
+            assertTrue(accuracy >= 0.8, "accuracy " + accuracy);
+        }
+    }
+
+    @Test
+    void aModelWithZeroWeightsFailsNamingTheScore(@TempDir Path dir) throws Exception {
+        TestModels.untrainedCopy(TestModels.secondModel(), dir);
+        try (TrainedModel m = TrainedModel.load(dir)) {
+            VerificationException e = assertThrows(VerificationException.class,
+                    () -> new VersionVerifier(0.5).verify(new TorchModel(m), DIGITS));
+            assertTrue(e.getMessage().contains("of 100 known digits"), e.getMessage());
+        }
+    }
+
+    @Test
+    void classesThatAreNotTheDigitsInOrderAreRefused() throws Exception {
+        try (TrainedModel m = TrainedModel.load(TestModels.secondModel())) {
+            List<String> shuffled = List.of("1", "0", "2", "3", "4", "5", "6", "7", "8", "9");
+            VerificationException e = assertThrows(VerificationException.class,
+                    () -> new VersionVerifier(0.5).verify(new TorchModel(m), shuffled));
+            assertTrue(e.getMessage().contains("labelled '1'"), e.getMessage());
+        }
+    }
+}
