@@ -145,7 +145,12 @@ public final class Classifier implements Closeable {
             case CPU:
                 return null;
             case NNAPI:
-                return new NnApiDelegate();
+                try {
+                    return new NnApiDelegate();
+                } catch (RuntimeException | LinkageError e) {
+                    throw new IllegalArgumentException("NNAPI is not available on this device (" + e
+                            + "); choose CPU", e);
+                }
             case GPU:
                 try {
                     return (Delegate) Class.forName(GPU_DELEGATE_CLASS).getConstructor().newInstance();
