@@ -1,0 +1,48 @@
+package dev.digits.serve;
+
+import dev.digits.serve.api.Api;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The class-path directory /web (the web app, packaged by the build) is served at /. */
+class WebAssetsTest {
+    private static DigitsServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Api.hasWebApp(), "this build packages no web app under /web");
+        TestModels.ensureEmbeddedModel();
+        server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).build());
+        http = new Http(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    @Test
+    void theRootServesTheWebAppsIndexFromTheClassPath() throws Exception {
+        Http.Response r = http.get("/");
+        assertEquals(200, r.status);
+        assertTrue(r.header("Content-Type").startsWith("text/html"), r.header("Content-Type"));
+        try (InputStream in = Api.class.getResourceAsStream(Api.WEB_RESOURCES + "/index.html")) {
+            assertArrayEquals(in.readAllBytes(), r.body);
+        }
+    }
+
+    @Test
+    void theApiIsStillAnsweredBesideTheStaticFiles() {
+        assertEquals(200, http.get("/api/v1/models").status);
+        assertEquals(200, http.get("/health").status);
+    }
+}
