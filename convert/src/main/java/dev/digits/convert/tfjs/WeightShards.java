@@ -1,5 +1,6 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.HalfPrecision;
 import dev.digits.convert.Quantization;
 
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ final class WeightShards {
             e.put("dtype", "float32");
             if (quantization == Quantization.FLOAT16) {
                 e.put("quantization", Map.of("dtype", "float16"));
-                for (float v : w.values) buf.putShort(Float16.fromFloat(v));
+                for (float v : w.values) buf.putShort(HalfPrecision.fromFloat(v));
             } else if (quantization == Quantization.DYNAMIC_INT8 && w.isKernel()) {
                 AffineUint8 q = AffineUint8.of(w.values);
                 Map<String, Object> qm = new LinkedHashMap<>();
