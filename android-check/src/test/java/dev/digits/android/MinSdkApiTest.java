@@ -5,7 +5,6 @@ import org.codehaus.mojo.animal_sniffer.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -40,7 +39,7 @@ class MinSdkApiTest {
     @Test
     void everyClassTheAppRunsUsesOnlyApisAndroid7Has(@TempDir Path tmp) throws IOException {
         Path app = tmp.resolve("app");
-        BuildInputs.copyClasses(new File("target/classes"), name -> name.startsWith("dev/digits/android/"), app);
+        BuildInputs.copyClasses(BuildInputs.property("digits.android.classes").toFile(), name -> name.startsWith("dev/digits/android/"), app);
         BuildInputs.copyClasses(BuildInputs.coreClasses(),
                 name -> CORE_PACKAGES.stream().anyMatch(name::startsWith), app);
         long classes;
