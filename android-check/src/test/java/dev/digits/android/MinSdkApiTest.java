@@ -39,7 +39,8 @@ class MinSdkApiTest {
     @Test
     void everyClassTheAppRunsUsesOnlyApisAndroid7Has(@TempDir Path tmp) throws IOException {
         Path app = tmp.resolve("app");
-        BuildInputs.copyClasses(BuildInputs.property("digits.android.classes").toFile(), name -> name.startsWith("dev/digits/android/"), app);
+        BuildInputs.copyClasses(BuildInputs.property("digits.android.classes").toFile(),
+                name -> name.startsWith("dev/digits/android/"), app);
         BuildInputs.copyClasses(BuildInputs.coreClasses(),
                 name -> CORE_PACKAGES.stream().anyMatch(name::startsWith), app);
         long classes;
