@@ -35,6 +35,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", defaultValue = "0.001", description = "Step size (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
+    @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "SCHEDULE",
+            description = "cosine (decays the learning rate to zero over the run) or constant (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Option(names = "--optimizer", defaultValue = "adam", description = "adam, sgd, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
@@ -66,15 +70,15 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelSpec spec = Architectures.get(model);
         Trainer trainer = Trainer.builder().architecture(spec).epochs(epochs).batchSize(batchSize).learningRate(learningRate)
-                .optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null).build();
+                .schedule(schedule).optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null).build();
         Path out = output != null ? output : Path.of("models", spec.name());
         Dataset mnist = data.loadMnist();
         if (limit != null) {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
             mnist = new Dataset(mnist.name(), mnist.train().head(limit), mnist.test(), mnist.checksums());
         }
-        System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s, seed %d%s%n",
-                spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, seed,
+        System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
+                spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
                 augment ? ", augmented" : "");
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
             Evaluation test = trained.evaluate(mnist.test());

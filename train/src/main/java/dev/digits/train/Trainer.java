@@ -59,6 +59,7 @@ public final class Trainer {
     private final int epochs;
     private final int batchSize;
     private final double learningRate;
+    private final String schedule;
     private final String optimizer;
     private final String loss;
     private final long seed;
@@ -74,6 +75,7 @@ public final class Trainer {
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
+        this.schedule = b.schedule;
         this.optimizer = b.optimizer;
         this.loss = b.loss;
         this.seed = b.seed;
@@ -95,6 +97,7 @@ public final class Trainer {
         private int epochs = 5;
         private int batchSize = 32;
         private double learningRate = 1e-3;
+        private String schedule = "cosine";
         private String optimizer = "adam";
         private String loss = "softmax-cross-entropy";
         private long seed = 42;
@@ -122,6 +125,12 @@ public final class Trainer {
 
         public Builder learningRate(double lr) {
             this.learningRate = lr;
+            return this;
+        }
+
+        /** One of {@link LearningRateSchedule#NAMES}: "cosine" (default) or "constant". */
+        public Builder schedule(String name) {
+            this.schedule = name;
             return this;
         }
 
@@ -179,6 +188,7 @@ public final class Trainer {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
             if (batchSize < 1 || batchSize > 65536) throw new IllegalArgumentException("batch size must be 1..65536, got " + batchSize);
             if (!(learningRate > 0 && learningRate < 10)) throw new IllegalArgumentException("learning rate must be in (0, 10), got " + learningRate);
+            LearningRateSchedule.parse(schedule);
             if (!OPTIMIZERS.contains(optimizer)) throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
             if (!LOSSES.contains(loss)) throw new IllegalArgumentException("unknown loss '" + loss + "'; choose one of " + LOSSES);
             return new Trainer(this);
@@ -234,7 +244,7 @@ public final class Trainer {
         try (Model model = Model.newInstance(spec.name(), Device.cpu(), "PyTorch")) {
             model.setBlock(network.block());
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(optimizer())
+                    .optOptimizer(optimizer(train.size(), startEpoch))
                     .optDevices(new Device[] {Device.cpu()});
             try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(network.inputShape(batchSize));
@@ -285,13 +295,15 @@ public final class Trainer {
         }
     }
 
-    private Optimizer optimizer() {
-        Tracker lr = Tracker.fixed((float) learningRate);
+    private Optimizer optimizer(int trainImages, int startEpoch) {
+        long stepsPerEpoch = (trainImages + batchSize - 1) / batchSize;
+        Tracker lr = LearningRateSchedule.tracker(schedule, learningRate, stepsPerEpoch * epochs, stepsPerEpoch * (startEpoch - 1));
         switch (optimizer) {
             case "sgd": return Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).build();
             case "rmsprop": return Optimizer.rmsprop().optLearningRateTracker(lr).build();
             case "adagrad": return Optimizer.adagrad().optLearningRateTracker(lr).build();
-            default: return Optimizer.adam().optLearningRateTracker(lr).build();
+            // Keras' epsilon (1e-7) rather than DJL's 1e-8, so "Adam, lr 1e-3" means what the tutorials mean.
+            default: return Optimizer.adam().optLearningRateTracker(lr).optEpsilon(1e-7f).build();
         }
     }
 
@@ -414,6 +426,7 @@ public final class Trainer {
         training.put("batchSize", batchSize);
         training.put("optimizer", optimizer);
         training.put("learningRate", learningRate);
+        training.put("learningRateSchedule", schedule);
         training.put("loss", loss);
         training.put("seed", seed);
         training.put("augmentation", augmentation == null ? "none" : augmentation.toString());

@@ -17,6 +17,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.digits.core.model.LayerSpec;
@@ -51,6 +52,10 @@ public final class Network {
             boolean last = i == layers.size() - 1;
             add(block, layers.get(i), last);
         }
+        // Glorot-uniform weights, as Keras initialises Dense and Conv2D: DJL's default Xavier uses magnitude 6,
+        // which draws from a range √2 wider and costs the seed notes' CNN a few tenths of a point after 5 epochs.
+        block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.AVG, 3f),
+                Parameter.Type.WEIGHT);
     }
 
     /** Builds the (uninitialised) network for {@code spec}. */
