@@ -5,6 +5,7 @@ import dev.digits.core.preprocess.PreprocessedDigit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -304,8 +305,14 @@ public final class FolderDataset {
             MessageDigest classDigest = sha256();
             int used = 0;
             for (Path file : files.get(c)) {
-                byte[] bytes = Files.readAllBytes(file);
+                byte[] bytes;
                 byte[] image;
+                try {
+                    bytes = Files.readAllBytes(file);
+                } catch (IOException e) {
+                    bad.add(new SkippedFile(file, "cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
+                    continue;
+                }
                 try {
                     ImageFiles.ArgbImage img = ImageFiles.decode(bytes, file.toString(), ImageFiles.MAX_SIDE);
                     image = b.preprocessing == Preprocessing.DIGIT ? digitImage(digits, img) : resize.process(img.argb, img.width, img.height);
@@ -405,9 +412,9 @@ public final class FolderDataset {
         }
     }
 
-    /** Regular, non-hidden files anywhere under {@code dir}, sorted by path. */
+    /** Regular, non-hidden files anywhere under {@code dir}, sorted by path; linked folders are followed. */
     private static List<Path> imageFiles(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
+        try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             return s.filter(Files::isRegularFile).filter(p -> !hiddenBelow(dir, p)).sorted().collect(Collectors.toList());
         }
     }

@@ -207,6 +207,10 @@ public final class Retrainer {
      */
     public TrainedModel retrain(Dataset data, Path output) throws IOException {
         ModelDirectory baseDir = ModelDirectory.open(base);
+        if (output.toAbsolutePath().normalize().equals(base.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the output " + output + " is the base model's directory: retraining would overwrite"
+                    + " the base; write the new model somewhere else");
+        }
         TransferPlan plan = TransferPlan.of(baseDir.spec(), data.train().classNames().size(), freeze, name);
         checkImages(data.train(), plan);
         byte[] weightsFile = Files.readAllBytes(baseDir.weightsFile());

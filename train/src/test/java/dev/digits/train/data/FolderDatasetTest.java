@@ -127,6 +127,17 @@ class FolderDatasetTest {
     }
 
     @Test
+    void linkedClassFoldersAndNestedFoldersAreRead() throws IOException {
+        Path elsewhere = dir.resolve("elsewhere");
+        ImageFolders.writeDigits(elsewhere, Map.of("sevens", 7), 3);
+        Path root = dir.resolve("linked");
+        ImageFolders.writeDigits(root.resolve("zero").resolve("batch-1"), Map.of("scans", 0), 3);
+        Files.createDirectories(root);
+        Files.createSymbolicLink(root.resolve("seven"), elsewhere.resolve("sevens"));
+        assertEquals(Map.of("seven", 3, "zero", 3), FolderDataset.builder(root).load().classCounts());
+    }
+
+    @Test
     void aMissingFolderIsNamed() {
         DatasetException e = assertThrows(DatasetException.class, () -> FolderDataset.builder(dir.resolve("nope")).load());
         assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("does not exist"), e.getMessage());

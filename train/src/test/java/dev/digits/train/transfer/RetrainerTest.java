@@ -153,6 +153,12 @@ class RetrainerTest {
     }
 
     @Test
+    void theBaseModelIsNeverOverwritten() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quiet().build().retrain(digits, base));
+        assertTrue(e.getMessage().contains("would overwrite the base"), e.getMessage());
+    }
+
+    @Test
     void settingsAreCheckedWhenBuilt() {
         assertThrows(IllegalArgumentException.class, () -> Retrainer.builder().build());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quiet().fineTune(-1).build());
