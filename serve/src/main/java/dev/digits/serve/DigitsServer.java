@@ -70,7 +70,8 @@ public final class DigitsServer implements AutoCloseable {
         this.temporaryRoot = temporaryRoot;
         ServerMetrics metrics = new ServerMetrics();
         this.models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy()),
-                config.defaultModel(), config.inferenceBatch(), config.maxLoadedVersions(), metrics);
+                config.defaultModel(), config.inferenceBatch(), config.inferenceThreads(), config.maxLoadedVersions(),
+                metrics);
         ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), config.maxImageSide(),
                 config.maxConcurrentPixels());
         this.api = new Api(config, models, metrics, reader, () -> closing);

@@ -30,6 +30,7 @@ public final class ServerConfig {
     private final int maxConcurrentPixels;
     private final int maxBatchImages;
     private final int inferenceBatch;
+    private final int inferenceThreads;
     private final int maxLoadedVersions;
     private final double minVerificationAccuracy;
     private final Duration drainTimeout;
@@ -47,6 +48,7 @@ public final class ServerConfig {
         this.maxConcurrentPixels = b.maxConcurrentPixels;
         this.maxBatchImages = b.maxBatchImages;
         this.inferenceBatch = b.inferenceBatch;
+        this.inferenceThreads = b.inferenceThreads;
         this.maxLoadedVersions = b.maxLoadedVersions;
         this.minVerificationAccuracy = b.minVerificationAccuracy;
         this.drainTimeout = b.drainTimeout;
@@ -120,6 +122,11 @@ public final class ServerConfig {
         return inferenceBatch;
     }
 
+    /** Threads running each loaded model (default: the number of processors, at most 4). */
+    public int inferenceThreads() {
+        return inferenceThreads;
+    }
+
     /**
      * Most model versions loaded at once; the least recently used non-latest version is unloaded first, and every
      * model's latest stays loaded even beyond the limit (default 8).
@@ -156,6 +163,7 @@ public final class ServerConfig {
         private int maxConcurrentPixels = 32 << 20;
         private int maxBatchImages = 256;
         private int inferenceBatch = 64;
+        private int inferenceThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
         private int maxLoadedVersions = 8;
         private double minVerificationAccuracy = 0.5;
         private Duration drainTimeout = Duration.ofSeconds(10);
@@ -240,6 +248,15 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("inferenceBatch must be in [1, 1024], was " + images);
             }
             this.inferenceBatch = images;
+            return this;
+        }
+
+        /** 1 to 64. */
+        public Builder inferenceThreads(int threads) {
+            if (threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("inferenceThreads must be in [1, 64], was " + threads);
+            }
+            this.inferenceThreads = threads;
             return this;
         }
 

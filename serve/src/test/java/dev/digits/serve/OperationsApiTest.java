@@ -52,6 +52,7 @@ class OperationsApiTest {
         JsonNode m = r.json().get("models").get(0);
         assertEquals("cnn", m.get("name").asText());
         assertEquals(1, m.get("version").asInt());
+        assertEquals("onnxruntime", m.get("backend").asText(), "the cnn runs in ONNX Runtime");
     }
 
     @Test

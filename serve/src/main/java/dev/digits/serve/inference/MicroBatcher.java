@@ -11,12 +11,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one model on one thread, packing the images of concurrent requests into batches. A network answers a batch
- * of 32 images in far less than 32 times the time of one, so under load the server gains throughput, while a lone
- * request is run at once: nothing waits for a batch to fill. The batch is simply whatever queued up while the
- * previous one ran, at most {@code maxBatch} images.
+ * Runs one model on a few worker threads, packing the images of concurrent requests into batches. A network answers
+ * a batch of 32 images in far less than 32 times the time of one, so under load the server gains throughput, while
+ * a lone request is run at once: nothing waits for a batch to fill. A batch is simply whatever queued up while the
+ * workers were busy, at most {@code maxBatch} images.
  *
- * <p>The model is only ever called from the worker thread, so backends need not be thread-safe.
+ * <p>With several workers the model is called from several threads at once: backends must be thread-safe (ONNX
+ * Runtime sessions are; {@code TrainedModel} serializes its calls).
  */
 final class MicroBatcher implements AutoCloseable {
     private static final int INPUT = 28 * 28;
@@ -26,7 +27,7 @@ final class MicroBatcher implements AutoCloseable {
     private final int maxBatch;
     private final BatchObserver observer;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
 
     private static final class Job {
@@ -40,14 +41,17 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    MicroBatcher(LoadedModel model, String name, int maxBatch, BatchObserver observer) {
+    MicroBatcher(LoadedModel model, String name, int maxBatch, int threads, BatchObserver observer) {
         this.model = model;
         this.name = name;
         this.maxBatch = maxBatch;
         this.observer = observer;
-        this.worker = new Thread(this::run, "inference-" + name);
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(this::run, "inference-" + name + "-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+        }
+        workers.forEach(Thread::start);
     }
 
     /**
@@ -82,20 +86,30 @@ final class MicroBatcher implements AutoCloseable {
 
     private void run() {
         List<Job> jobs = new ArrayList<>();
-        while (!closed || !queue.isEmpty()) {
-            Job first;
-            try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                continue;
+        // A job taken from the queue that did not fit the batch; it opens this worker's next batch, so that no
+        // other worker can overtake it and no batch exceeds maxBatch.
+        Job carried = null;
+        while (!closed || carried != null || !queue.isEmpty()) {
+            Job first = carried;
+            carried = null;
+            if (first == null) {
+                try {
+                    first = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    continue;
+                }
+                if (first == null) continue;
             }
-            if (first == null) continue;
             jobs.clear();
             jobs.add(first);
             int n = first.n;
-            // Only this thread takes from the queue, so the job seen by peek() is the one poll() returns.
-            for (Job next; n < maxBatch && (next = queue.peek()) != null && n + next.n <= maxBatch; ) {
-                queue.poll();
+            while (n < maxBatch) {
+                Job next = queue.poll();
+                if (next == null) break;
+                if (n + next.n > maxBatch) {
+                    carried = next;
+                    break;
+                }
                 jobs.add(next);
                 n += next.n;
             }
@@ -131,12 +145,12 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    /** Finishes the queued work, stops the thread and closes the model. */
+    /** Finishes the queued work, stops the threads and closes the model. */
     @Override
     public void close() {
         closed = true;
         try {
-            worker.join(10_000);
+            for (Thread t : workers) t.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

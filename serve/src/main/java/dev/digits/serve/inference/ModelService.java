@@ -37,6 +37,7 @@ public final class ModelService implements AutoCloseable {
     private final ModelRegistry registry;
     private final VersionVerifier verifier;
     private final int maxBatch;
+    private final int threads;
     private final int maxLoaded;
     private final String preferredDefault;
     private final BatchObserver observer;
@@ -48,14 +49,16 @@ public final class ModelService implements AutoCloseable {
      * @param preferredDefault the model served when a request names none; null for {@code cnn} when there is one,
      *                         else the first model by name
      * @param maxBatch         most images run in one batch
+     * @param threads          inference threads per loaded version
      * @param maxLoaded        most versions loaded at once; every model's latest stays loaded even beyond it
      */
     public ModelService(ModelRegistry registry, VersionVerifier verifier, String preferredDefault, int maxBatch,
-                        int maxLoaded, BatchObserver observer) {
+                        int threads, int maxLoaded, BatchObserver observer) {
         this.registry = registry;
         this.verifier = verifier;
         this.preferredDefault = preferredDefault;
         this.maxBatch = maxBatch;
+        this.threads = threads;
         this.maxLoaded = maxLoaded;
         this.observer = observer;
     }
@@ -168,7 +171,7 @@ public final class ModelService implements AutoCloseable {
             ServingVersion s;
             synchronized (this) {
                 StoredVersion stored = registry.commit(name, staging);
-                s = new ServingVersion(stored, new MicroBatcher(candidate.model, name, maxBatch, observer), candidate.backend);
+                s = new ServingVersion(stored, new MicroBatcher(candidate.model, name, maxBatch, threads, observer), candidate.backend);
                 candidate = null;
                 loaded.put(key(name, stored.version()), s);
                 if (activate || !latest.containsKey(name)) {
@@ -244,7 +247,7 @@ public final class ModelService implements AutoCloseable {
         if (s != null) return s;
         checkInput(stored.spec());
         Backends.Loaded l = Backends.load(stored.directory());
-        s = new ServingVersion(stored, new MicroBatcher(l.model, stored.model(), maxBatch, observer), l.backend);
+        s = new ServingVersion(stored, new MicroBatcher(l.model, stored.model(), maxBatch, threads, observer), l.backend);
         loaded.put(k, s);
         evictBeyondLimit(s);
         return s;

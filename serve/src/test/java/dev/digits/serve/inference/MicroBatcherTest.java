@@ -63,7 +63,7 @@ class MicroBatcherTest {
     void requestsQueuedWhileTheModelRunsAreAnsweredInOneBatchEachWithItsOwnRows() throws Exception {
         GatedModel gated = new GatedModel();
         List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
-        MicroBatcher batcher = new MicroBatcher(gated, "cnn", 64, (name, images, nanos) -> batches.add(images));
+        MicroBatcher batcher = new MicroBatcher(gated, "cnn", 64, 1, (name, images, nanos) -> batches.add(images));
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             Future<float[][]> firstAnswer = pool.submit(() -> batcher.classify(TestModels.mnistPixels(0), 1));
@@ -89,7 +89,7 @@ class MicroBatcherTest {
     @Test
     void aRequestWithMoreImagesThanTheBatchSizeRunsAlone() {
         List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
-        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 2, (name, images, nanos) -> batches.add(images));
+        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 2, 1, (name, images, nanos) -> batches.add(images));
         try {
             float[] three = new float[3 * 784];
             for (int i = 0; i < 3; i++) System.arraycopy(TestModels.mnistPixels(i), 0, three, i * 784, 784);
@@ -103,7 +103,7 @@ class MicroBatcherTest {
 
     @Test
     void aClosedBatcherRefusesWork() {
-        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 8, BatchObserver.NONE);
+        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 8, 1, BatchObserver.NONE);
         batcher.close();
         assertThrows(IllegalStateException.class, () -> batcher.classify(TestModels.mnistPixels(0), 1));
     }
