@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   --connections 1,16,64  connection counts to run, in order
  *   --seconds 10           measured seconds per connection count (after --warmup seconds)
  *   --warmup 3
- *   --route /api/v1/predict | /mnist
+ *   --route /api/v1/predict | /mnist | /health (GET: the cost of HTTP alone)
  *   --serve-only           start the server and wait (to drive it with wrk instead)
  *   --port 8080            port for the started server (default: a free one)
  *   --access-log           keep the per-request access log on in the started server (default off)
@@ -247,6 +247,10 @@ public final class LoadBenchmark {
     }
 
     private static byte[] request(URI target, String route, String field, byte[] png) {
+        if (route.equals("/health")) {
+            return ("GET /health HTTP/1.1\r\nHost: " + target.getHost() + ":" + target.getPort() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+        }
         String boundary = "----digitsbench";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field

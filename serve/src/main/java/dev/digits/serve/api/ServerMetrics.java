@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +31,10 @@ public final class ServerMetrics implements BatchObserver {
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5)};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Looking a meter up in the registry builds and sorts its tags each time: keep the ones in use at hand.
+    private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> inferenceTimers = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
 
     public ServerMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -38,28 +44,26 @@ public final class ServerMetrics implements BatchObserver {
 
     /** Records one HTTP request. */
     void request(String method, String route, int status, String model, long nanos) {
-        Timer.builder("digits.http.requests")
+        String key = method + ' ' + route + ' ' + status + ' ' + model;
+        requestTimers.computeIfAbsent(key, k -> Timer.builder("digits.http.requests")
                 .description("HTTP requests by route, status and model")
                 .tags("method", method, "route", route, "status", Integer.toString(status), "model", model)
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void batch(String model, int images, long nanos) {
-        Timer.builder("digits.inference")
+        inferenceTimers.computeIfAbsent(model, m -> Timer.builder("digits.inference")
                 .description("time a model takes to run one batch")
-                .tags("model", model)
+                .tags("model", m)
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
-        DistributionSummary.builder("digits.inference.batch")
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+        batchSizes.computeIfAbsent(model, m -> DistributionSummary.builder("digits.inference.batch")
                 .description("images per model run")
                 .baseUnit("images")
-                .tags("model", model)
-                .register(registry)
-                .record(images);
+                .tags("model", m)
+                .register(registry)).record(images);
     }
 
     /** The Prometheus text exposition. */

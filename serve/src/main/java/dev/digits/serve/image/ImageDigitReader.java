@@ -12,7 +12,9 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -69,11 +71,10 @@ public final class ImageDigitReader {
      */
     public PreprocessedDigit read(byte[] bytes, String source) {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
+            ImageReader reader = readerFor(bytes, in);
+            if (reader == null) {
                 throw new UnreadableImageException(source + " is not an image in a supported format (PNG, JPEG, GIF or BMP)");
             }
-            ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
                 int w;
@@ -103,11 +104,47 @@ public final class ImageDigitReader {
                     pixelBudget.release(permits);
                 }
             } finally {
-                reader.dispose();
+                if (READERS.get().containsValue(reader)) {
+                    reader.setInput(null);
+                } else {
+                    reader.dispose();
+                }
             }
         } catch (IOException e) {
             throw new UnreadableImageException(source + " could not be read: " + e.getMessage());
         }
+    }
+
+    /**
+     * A reader for the image's format. The common formats are recognised by their first bytes and get a reader kept
+     * per thread (creating one, and asking every installed reader whether it knows the stream, costs more than
+     * decoding a small PNG); anything else is left to ImageIO's own detection.
+     */
+    private static ImageReader readerFor(byte[] bytes, ImageInputStream in) {
+        String format = formatOf(bytes);
+        if (format != null) {
+            ImageReader cached = READERS.get().computeIfAbsent(format, f -> {
+                Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(f);
+                return it.hasNext() ? it.next() : null;
+            });
+            if (cached != null) {
+                cached.reset();
+                return cached;
+            }
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        return readers.hasNext() ? readers.next() : null;
+    }
+
+    private static final ThreadLocal<Map<String, ImageReader>> READERS = ThreadLocal.withInitial(HashMap::new);
+
+    /** The format named by the file's magic number, or null. */
+    static String formatOf(byte[] b) {
+        if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "png";
+        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) return "jpeg";
+        if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') return "gif";
+        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
+        return null;
     }
 
     /** Pixels currently reserved by decodes in progress (for tests and metrics). */
