@@ -1,30 +1,13 @@
 package dev.digits.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mnist-ml-to-mobile Flask route, GET and POST /mnist, as its clients use it. */
-class MnistCompatibilityTest {
-    private static DigitsServer server;
-    private static Http http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        TestModels.ensureEmbeddedModel();
-        server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).build());
-        http = new Http(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class MnistCompatibilityTest extends DefaultServerTest {
     @Test
     void getServesAnUploadFormPostingTheMnistImageField() {
         Http.Response r = http.get("/mnist");

@@ -2,8 +2,6 @@ package dev.digits.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.digits.serve.registry.EmbeddedModel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,22 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Health, metrics, the OpenAPI document, the access log, ports and graceful shutdown. */
-class OperationsApiTest {
-    private static DigitsServer server;
-    private static Http http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        TestModels.ensureEmbeddedModel();
-        server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).build());
-        http = new Http(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class OperationsApiTest extends DefaultServerTest {
     @Test
     void healthIsReadyAndNamesTheLoadedModels() {
         Http.Response r = http.get("/health");
