@@ -53,9 +53,10 @@ import java.util.stream.Stream;
  * without data, training or network.
  *
  * <h2>Shutdown</h2>
- * {@link #close()} stops accepting connections, lets requests in flight finish (up to
- * {@link ServerConfig#drainTimeout()}), then unloads the models. {@code /health} answers 503 from the moment shutdown
- * begins.
+ * The server's threads keep the JVM running until {@link #close()}, which stops accepting connections, lets requests
+ * in flight finish (up to {@link ServerConfig#drainTimeout()}), then unloads the models; {@code /health} answers 503
+ * from the moment shutdown begins. A command-line program calls it from a shutdown hook so that Ctrl-C and SIGTERM
+ * drain too: {@code Runtime.getRuntime().addShutdownHook(new Thread(server::close))}.
  */
 public final class DigitsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DigitsServer.class);

@@ -304,6 +304,26 @@ class PredictApiTest {
     }
 
     @Test
+    void aChunkedBodyLargerThanTheLimitAnswers413() throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(server.uri().resolve("/api/v1/predict"))
+                .header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(new byte[300_000])))
+                .build();
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"detail\""), r.body());
+    }
+
+    @Test
+    void aGetOnThePredictionRouteAnswers405() {
+        Http.Response r = http.get("/api/v1/predict");
+        assertError(r, 405);
+        assertTrue(r.json().get("detail").asText().contains("GET"), r.text());
+    }
+
+    @Test
     void aMultipartBodyWithoutAnImageFieldAnswers400() {
         assertError(http.postMultipart("/api/v1/predict",
                 new Http.Multipart().file("picture", "d.png", "image/png", TestModels.mnistPng(0))), 400);

@@ -64,6 +64,7 @@ public final class Api {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.maxRequestSize = Math.max(config.maxBodyBytes(), config.maxUploadBytes());
+        cfg.http.prefer405over404 = true;
         // Answers are small JSON documents or already-compressed model files: compressing costs CPU for nothing.
         cfg.http.compressionStrategy = CompressionStrategy.NONE;
         if (hasWebApp()) {

@@ -73,6 +73,9 @@ public final class ErrorMapping {
         if (e.getStatus() == 404) {
             return "no route " + ctx.method() + " " + ctx.path() + "; the API is described at /openapi.json";
         }
+        if (e.getStatus() == 405) {
+            return ctx.method() + " is not allowed on " + ctx.path() + "; the API is described at /openapi.json";
+        }
         if (e.getStatus() == 413) {
             return "the request body is larger than the server accepts";
         }
