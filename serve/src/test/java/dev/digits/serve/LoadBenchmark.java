@@ -148,13 +148,17 @@ public final class LoadBenchmark {
                 int n = 0;
                 int next = id;
                 Socket socket = null;
+                InputStream in = null;
                 try {
                     while (System.nanoTime() < end) {
                         try {
-                            if (socket == null) socket = open(target);
+                            if (socket == null) {
+                                socket = open(target);
+                                in = new BufferedInputStream(socket.getInputStream(), 8192);
+                            }
                             byte[] req = requests.get(next++ % requests.size());
                             long t0 = System.nanoTime();
-                            int status = exchange(socket, req);
+                            int status = exchange(socket, in, req);
                             long t1 = System.nanoTime();
                             if (status != 200) errors.incrementAndGet();
                             if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
@@ -213,12 +217,11 @@ public final class LoadBenchmark {
         }
     }
 
-    /** Sends one request and reads the whole response; returns its status. */
-    private static int exchange(Socket socket, byte[] request) throws IOException {
+    /** Sends one request and reads the whole response from {@code in} (the socket's, buffered); returns its status. */
+    private static int exchange(Socket socket, InputStream in, byte[] request) throws IOException {
         OutputStream out = socket.getOutputStream();
         out.write(request);
         out.flush();
-        InputStream in = socket.getInputStream();
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.substring(9, 12));
         int length = -1;
