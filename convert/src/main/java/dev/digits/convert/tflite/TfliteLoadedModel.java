@@ -13,10 +13,15 @@ import java.util.Arrays;
 /**
  * A .tflite file running in the TensorFlow Lite interpreter, through the same Java API an Android app uses. Takes
  * pixels in [0,1] whatever the file's input type (float32, or uint8/int8 through the input's quantization
- * parameters) and returns probabilities (dequantized for integer outputs). A batch resizes the input's first
- * dimension, so {@code n} images run in one call. Not thread-safe on its own: calls are serialised.
+ * parameters) and returns probabilities (dequantized for integer outputs). Images run in batches of up to
+ * {@link #MAX_BATCH} by resizing the input's first dimension. Calls are serialised: an interpreter is not thread-safe.
  */
 final class TfliteLoadedModel implements LoadedModel {
+    /**
+     * Images per interpreter call. Measured on the cnn and resnet: batches of 32 or more use 1.5–2× less CPU than
+     * one image per call, beyond 64 nothing is gained and the activation memory keeps growing.
+     */
+    static final int MAX_BATCH = 64;
     private final Interpreter interpreter;
     private final int[] inputShape;
     private final int inputSize;
@@ -46,6 +51,17 @@ final class TfliteLoadedModel implements LoadedModel {
         if (pixels.length != n * inputSize) {
             throw new IllegalArgumentException("expected " + n + " × " + inputSize + " values, got " + pixels.length);
         }
+        float[][] result = new float[n][];
+        for (int start = 0; start < n; start += MAX_BATCH) {
+            int m = Math.min(MAX_BATCH, n - start);
+            float[][] part = run(pixels, start, m);
+            System.arraycopy(part, 0, result, start, m);
+        }
+        return result;
+    }
+
+    /** Runs images {@code start .. start + n} in one interpreter call, resizing the input's batch dimension to n. */
+    private float[][] run(float[] pixels, int start, int n) {
         if (n != batch) {
             int[] shape = inputShape.clone();
             shape[0] = n;
@@ -53,14 +69,16 @@ final class TfliteLoadedModel implements LoadedModel {
             interpreter.allocateTensors();
             batch = n;
         }
-        ByteBuffer input = ByteBuffer.allocateDirect(pixels.length * inputType.byteSize()).order(ByteOrder.nativeOrder());
+        ByteBuffer input = ByteBuffer.allocateDirect(n * inputSize * inputType.byteSize()).order(ByteOrder.nativeOrder());
+        int from = start * inputSize;
+        int to = from + n * inputSize;
         if (inputType == DataType.FLOAT32) {
-            input.asFloatBuffer().put(pixels);
+            input.asFloatBuffer().put(pixels, from, n * inputSize);
         } else {
             int lo = inputType == DataType.UINT8 ? 0 : -128;
             int hi = inputType == DataType.UINT8 ? 255 : 127;
-            for (float p : pixels) {
-                int q = Math.round(p / inputScale) + inputZero;
+            for (int i = from; i < to; i++) {
+                int q = Math.round(pixels[i] / inputScale) + inputZero;
                 input.put((byte) Math.max(lo, Math.min(hi, q)));
             }
             input.rewind();

@@ -58,13 +58,4 @@ final class RandomModels {
         }
         return out;
     }
-
-    /** Largest absolute difference between two batches of probabilities. */
-    static double maxDifference(float[][] a, float[][] b) {
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            for (int k = 0; k < a[i].length; k++) max = Math.max(max, Math.abs(a[i][k] - b[i][k]));
-        }
-        return max;
-    }
 }

@@ -52,7 +52,7 @@ class TfliteAndroidContractTest {
                     sum += output[0][k];
                 }
                 assertEquals(1f, sum, 1e-4);
-                if (argmax(output[0]) == test.label(i)) right++;
+                if (Predictions.argmax(output[0]) == test.label(i)) right++;
             }
             assertTrue(right >= 0.8 * test.size(), right + " of " + test.size() + " right");
         }
@@ -67,11 +67,5 @@ class TfliteAndroidContractTest {
                     .export(model, ExportOptions.builder().layout(ExportOptions.InputLayout.NHWC).build(), dir.resolve("t.tflite")));
             assertTrue(e.getMessage().contains("'tabular'") && e.getMessage().contains("flat layout"), e.getMessage());
         }
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 }

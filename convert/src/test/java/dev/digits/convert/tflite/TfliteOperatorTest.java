@@ -107,8 +107,8 @@ class TfliteOperatorTest {
                 float[] one = Arrays.copyOfRange(pixels, i * model.inputSize(), (i + 1) * model.inputSize());
                 inJava[i] = evaluator.run(one).get(g.output());
             }
-            assertTrue(RandomModels.maxDifference(inJava, expected) < TOLERANCE, "Java evaluation differs by "
-                    + RandomModels.maxDifference(inJava, expected));
+            assertTrue(Predictions.maxDifference(inJava, expected) < TOLERANCE, "Java evaluation differs by "
+                    + Predictions.maxDifference(inJava, expected));
         }
     }
 
@@ -135,10 +135,10 @@ class TfliteOperatorTest {
         try (LoadedModel loaded = exporter.load(file, options)) {
             float[][] actual = loaded.predict(pixels, BATCH);
             assertEquals(BATCH, actual.length);
-            double diff = RandomModels.maxDifference(actual, expected);
+            double diff = Predictions.maxDifference(actual, expected);
             assertTrue(diff < TOLERANCE, options.layout() + " " + options.inputType() + ": TFLite differs by " + diff);
             float[][] single = loaded.predict(Arrays.copyOf(pixels, model.inputSize()), 1);
-            assertTrue(RandomModels.maxDifference(single, new float[][] {expected[0]}) < TOLERANCE, "batch of one");
+            assertTrue(Predictions.maxDifference(single, new float[][] {expected[0]}) < TOLERANCE, "batch of one");
         }
     }
 }
