@@ -1,5 +1,7 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.HalfPrecision;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,37 +34,10 @@ final class Float16Weights {
     static byte[] toHalf(float[] v) {
         byte[] out = new byte[v.length * 2];
         for (int i = 0; i < v.length; i++) {
-            short h = halfBits(v[i]);
+            short h = HalfPrecision.fromFloat(v[i]);
             out[2 * i] = (byte) h;
             out[2 * i + 1] = (byte) (h >>> 8);
         }
         return out;
-    }
-
-    /** Rounds a float to the nearest half (ties to even), with overflow to infinity and gradual underflow. */
-    static short halfBits(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        int sign = (bits >>> 16) & 0x8000;
-        int exp = (bits >>> 23) & 0xff;
-        int mant = bits & 0x7fffff;
-        if (exp == 0xff) return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
-        int e = exp - 127 + 15;
-        if (e >= 0x1f) return (short) (sign | 0x7c00);
-        if (e <= 0) {
-            if (e < -10) return (short) sign;
-            // Subnormal half: shift the mantissa with its implicit 1 into place, rounding to nearest even.
-            int m = mant | 0x800000;
-            int shift = 14 - e;
-            int half = m >>> shift;
-            int rest = m & ((1 << shift) - 1);
-            int mid = 1 << (shift - 1);
-            if (rest > mid || (rest == mid && (half & 1) != 0)) half++;
-            return (short) (sign | half);
-        }
-        int half = (e << 10) | (mant >>> 13);
-        int rest = mant & 0x1fff;
-        // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) half++;
-        return (short) (sign | half);
     }
 }

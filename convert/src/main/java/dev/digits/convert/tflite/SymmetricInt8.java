@@ -1,5 +1,7 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.PerChannelInt8;
+
 /**
  * Symmetric int8 weight quantization as TFLite's quantization spec asks for weights: zero point 0, values in
  * [−127, 127], one scale per output channel (dimension 0) or one for the whole tensor.
@@ -19,21 +21,7 @@ final class SymmetricInt8 {
     }
 
     private static void quantize(GraphTensor t, int channels) {
-        float[] w = t.floats();
-        int per = w.length / channels;
-        float[] scales = new float[channels];
-        long[] zeros = new long[channels];
-        byte[] q = new byte[w.length];
-        for (int c = 0; c < channels; c++) {
-            float max = 0;
-            for (int i = c * per; i < (c + 1) * per; i++) max = Math.max(max, Math.abs(w[i]));
-            // An all-zero channel quantizes to zeros under any scale; 1 keeps the kernels' arithmetic finite.
-            float scale = max > 0 ? max / 127f : 1f;
-            scales[c] = scale;
-            for (int i = c * per; i < (c + 1) * per; i++) {
-                q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / scale)));
-            }
-        }
-        t.replaceData(GraphTensor.Type.INT8, q, null, new QuantParams(scales, zeros, 0));
+        PerChannelInt8 q = PerChannelInt8.quantize(t.floats(), channels);
+        t.replaceData(GraphTensor.Type.INT8, q.values(), null, new QuantParams(q.scales().clone(), new long[channels], 0));
     }
 }
