@@ -34,6 +34,9 @@ import java.util.Map;
  * convolution weights as per-channel int8 and dense weights as per-tensor int8 for TFLite's hybrid kernels;
  * FULL_INT8 quantizes weights and activations (calibrated on {@link ExportOptions#representative()}), with float32
  * input and output by default, or int8/uint8 input and output when asked for.
+ *
+ * <p>The file ends in a zip archive holding {@code labels.txt}, which the metadata names as the output's labels;
+ * the interpreter ignores it, the TFLite Support library and unzip read it.
  */
 public final class TfliteExporter implements Exporter {
     @Override

@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Zoo architectures trained briefly on real MNIST, once per test JVM and shared by the test classes. */
 final class TrainedZoo {
@@ -30,10 +32,19 @@ final class TrainedZoo {
         return MODELS.computeIfAbsent(architecture, a -> {
             try {
                 Path dir = Files.createTempDirectory("digits-tflite-" + a);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
                 return QuickModels.train(a, trainImages(a), dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Leaving a temporary directory behind is harmless.
+        }
     }
 }
