@@ -50,9 +50,10 @@ public final class TfliteRuntime {
             Path dir = Files.createTempDirectory("digits-tflite");
             Path lib = dir.resolve("libtensorflowlite_jni.so");
             Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
-            // Once loaded the mapping stays valid, so the copy can go when the JVM exits.
-            lib.toFile().deleteOnExit();
+            // Once loaded the mapping stays valid, so the copy can go when the JVM exits. Files registered later are
+            // deleted first: the library, then its directory.
             dir.toFile().deleteOnExit();
+            lib.toFile().deleteOnExit();
             return lib;
         }
     }
