@@ -6,11 +6,9 @@ import dev.digits.core.preprocess.PreprocessedDigit;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -35,11 +33,6 @@ public final class ImageDigitReader {
     private final int maxSide;
     private final int maxConcurrentPixels;
     private final Semaphore pixelBudget;
-
-    static {
-        // ImageIO otherwise spools every stream through a temporary file.
-        ImageIO.setUseCache(false);
-    }
 
     /**
      * @param maxSide             largest width or height accepted
@@ -70,7 +63,7 @@ public final class ImageDigitReader {
      * @throws UnreadableImageException when the bytes are not a supported image or are damaged
      */
     public PreprocessedDigit read(byte[] bytes, String source) {
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
             ImageReader reader = readerFor(bytes, in);
             if (reader == null) {
                 throw new UnreadableImageException(source + " is not an image in a supported format (PNG, JPEG, GIF or BMP)");
