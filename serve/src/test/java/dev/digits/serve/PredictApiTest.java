@@ -304,6 +304,25 @@ class PredictApiTest {
     }
 
     @Test
+    void anAnnouncedBodyOverTheLimitIsRefusedBeforeTheClientSendsIt() throws Exception {
+        // A raw socket: the JDK 17 HttpClient waits forever when a server answers Expect: 100-continue with a final status.
+        try (java.net.Socket socket = new java.net.Socket("localhost", server.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /api/v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
+                    + "Content-Length: 50000000\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) break;
+                head.append((char) b);
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 413"), "without any body sent: " + head);
+        }
+    }
+
+    @Test
     void aChunkedBodyLargerThanTheLimitAnswers413() throws Exception {
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(server.uri().resolve("/api/v1/predict"))
                 .header("Content-Type", "image/png")
