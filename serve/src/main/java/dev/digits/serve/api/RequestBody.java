@@ -35,6 +35,14 @@ final class RequestBody {
             throw tooLarge(announced, limit);
         }
         InputStream in = ctx.req().getInputStream();
+        if (announced >= 0) {
+            // The usual case: one array of the announced size, rather than readNBytes' 8 kB steps and final copy.
+            byte[] body = new byte[(int) announced];
+            int n = in.readNBytes(body, 0, body.length);
+            if (n < body.length) throw ApiException.badRequest("the request body ended after " + n + " of the "
+                    + announced + " bytes its Content-Length announced");
+            return body;
+        }
         byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         if (body.length > limit) {
             drain(in, DRAIN_BYTES);

@@ -17,7 +17,7 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Turns an uploaded image file (PNG, JPEG, GIF, BMP) into a digit in MNIST form with core's
- * {@link DigitPreprocessor}.
+ * {@link DigitPreprocessor}. The common PNGs are decoded directly ({@link PngPixels}); everything else by ImageIO.
  *
  * <p>Hostile input is contained before it costs memory: the width and height are read from the file's header and
  * checked against {@code maxSide} before any pixel is decoded (a 50 kB PNG can claim 50,000 × 50,000 pixels), and
@@ -63,6 +63,26 @@ public final class ImageDigitReader {
      * @throws UnreadableImageException when the bytes are not a supported image or are damaged
      */
     public PreprocessedDigit read(byte[] bytes, String source) {
+        if (PngPixels.isPng(bytes)) {
+            PngPixels.Header h = PngPixels.header(bytes, source);
+            checkSize(h.width, h.height, source);
+            if (PngPixels.supports(bytes, h)) {
+                int permits = h.width * h.height;
+                pixelBudget.acquireUninterruptibly(permits);
+                try {
+                    PngPixels.Pixels p = PngPixels.decode(bytes, h, source);
+                    return p.grey != null ? preprocessor.processGray(p.grey, h.width, h.height)
+                            : preprocessor.process(p.argb, h.width, h.height);
+                } finally {
+                    pixelBudget.release(permits);
+                }
+            }
+        }
+        return readWithImageIO(bytes, source);
+    }
+
+    /** Decodes with ImageIO whatever the format (the path for everything {@link PngPixels} leaves out). */
+    PreprocessedDigit readWithImageIO(byte[] bytes, String source) {
         try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
             ImageReader reader = readerFor(bytes, in);
             if (reader == null) {
@@ -79,10 +99,7 @@ public final class ImageDigitReader {
                     throw unreadable(source, reader, e);
                 }
                 if (w < 1 || h < 1) throw new UnreadableImageException(source + " has no pixels");
-                if (w > maxSide || h > maxSide) {
-                    throw new ImageTooLargeException(source + " is " + w + "×" + h + " pixels; the largest side accepted"
-                            + " is " + maxSide + ": scale the image down before sending it");
-                }
+                checkSize(w, h, source);
                 int permits = w * h;
                 pixelBudget.acquireUninterruptibly(permits);
                 try {
@@ -105,6 +122,13 @@ public final class ImageDigitReader {
             }
         } catch (IOException e) {
             throw new UnreadableImageException(source + " could not be read: " + e.getMessage());
+        }
+    }
+
+    private void checkSize(int w, int h, String source) {
+        if (w > maxSide || h > maxSide) {
+            throw new ImageTooLargeException(source + " is " + w + "×" + h + " pixels; the largest side accepted is "
+                    + maxSide + ": scale the image down before sending it");
         }
     }
 

@@ -1,0 +1,241 @@
+package dev.digits.serve.image;
+
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * A direct decoder for the PNGs that prediction requests nearly always carry — 8 bits per sample, grey, grey with
+ * alpha, RGB or RGBA, not interlaced, as canvases, phones and image libraries write them — so that the hot path
+ * skips ImageIO, whose reader, stream and metadata objects cost more than decoding a small image. Every other PNG
+ * (palettes, 1–4 or 16 bits, Adam7 interlacing, a transparent colour key) is left to ImageIO: {@link #supports}
+ * says which.
+ *
+ * <p>The file's structure is checked as it is read (chunk bounds, IHDR values, the exact amount of image data, the
+ * five scanline filters); a damaged file is reported, never guessed at. CRCs are not checked, as ImageIO does not.
+ */
+final class PngPixels {
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+
+    /** Width and height from the header, plus what decides whether this class can decode the pixels. */
+    static final class Header {
+        final int width;
+        final int height;
+        final int bitDepth;
+        final int colorType;
+        final int interlace;
+
+        private Header(int width, int height, int bitDepth, int colorType, int interlace) {
+            this.width = width;
+            this.height = height;
+            this.bitDepth = bitDepth;
+            this.colorType = colorType;
+            this.interlace = interlace;
+        }
+
+        int channels() {
+            switch (colorType) {
+                case 0: return 1;
+                case 4: return 2;
+                case 2: return 3;
+                default: return 4;
+            }
+        }
+    }
+
+    /** Decoded pixels: grey levels when the image is grey without alpha, else ARGB. */
+    static final class Pixels {
+        final byte[] grey;
+        final int[] argb;
+
+        Pixels(byte[] grey, int[] argb) {
+            this.grey = grey;
+            this.argb = argb;
+        }
+    }
+
+    private PngPixels() {
+    }
+
+    static boolean isPng(byte[] b) {
+        if (b.length < SIGNATURE.length) return false;
+        for (int i = 0; i < SIGNATURE.length; i++) if (b[i] != SIGNATURE[i]) return false;
+        return true;
+    }
+
+    /**
+     * The header of a PNG (the IHDR chunk, which must come first).
+     *
+     * @throws UnreadableImageException when the header is missing or malformed
+     */
+    static Header header(byte[] png, String source) {
+        if (png.length < 33 || readInt(png, 8) != 13 || !type(png, 12, "IHDR")) {
+            throw new UnreadableImageException(source + " is a damaged PNG: it does not start with an IHDR chunk");
+        }
+        int w = readInt(png, 16);
+        int h = readInt(png, 20);
+        if (w <= 0 || h <= 0) throw new UnreadableImageException(source + " has no pixels");
+        return new Header(w, h, png[24] & 0xFF, png[25] & 0xFF, png[28] & 0xFF);
+    }
+
+    /** Whether {@link #decode} handles this PNG (else ImageIO must). */
+    static boolean supports(byte[] png, Header h) {
+        if (h.bitDepth != 8 || h.interlace != 0 || png[26] != 0 || png[27] != 0) return false;
+        if (h.colorType != 0 && h.colorType != 2 && h.colorType != 4 && h.colorType != 6) return false;
+        // A tRNS chunk gives grey or RGB images a transparent colour: rare, and ImageIO knows it.
+        for (int at = 33; at + 8 <= png.length; ) {
+            int length = readInt(png, at);
+            if (length < 0 || type(png, at + 4, "IDAT") || type(png, at + 4, "IEND")) return true;
+            if (type(png, at + 4, "tRNS")) return false;
+            at += 12 + length;
+        }
+        return true;
+    }
+
+    /**
+     * Decodes a PNG for which {@link #supports} is true.
+     *
+     * @throws UnreadableImageException when the data is damaged or incomplete
+     */
+    static Pixels decode(byte[] png, Header h, String source) {
+        int channels = h.channels();
+        long stride = (long) h.width * channels;
+        long expected = (stride + 1) * h.height;
+        if (expected > Integer.MAX_VALUE - 8) throw new UnreadableImageException(source + " is too large to decode");
+        byte[] raw = inflate(idat(png, source), (int) expected, source);
+        unfilter(raw, (int) stride, h.height, channels, source);
+        int w = h.width;
+        int n = w * h.height;
+        if (h.colorType == 0) {
+            byte[] grey = new byte[n];
+            for (int y = 0; y < h.height; y++) System.arraycopy(raw, y * (w + 1) + 1, grey, y * w, w);
+            return new Pixels(grey, null);
+        }
+        int[] argb = new int[n];
+        for (int y = 0; y < h.height; y++) {
+            int o = (int) (y * (stride + 1) + 1);
+            for (int x = 0; x < w; x++, o += channels) {
+                int a;
+                int r;
+                int g;
+                int b;
+                if (channels == 2) {
+                    r = g = b = raw[o] & 0xFF;
+                    a = raw[o + 1] & 0xFF;
+                } else {
+                    r = raw[o] & 0xFF;
+                    g = raw[o + 1] & 0xFF;
+                    b = raw[o + 2] & 0xFF;
+                    a = channels == 4 ? raw[o + 3] & 0xFF : 0xFF;
+                }
+                argb[y * w + x] = a << 24 | r << 16 | g << 8 | b;
+            }
+        }
+        return new Pixels(null, argb);
+    }
+
+    /** The IDAT chunks' data, concatenated. */
+    private static byte[] idat(byte[] png, String source) {
+        int total = 0;
+        int at = 8;
+        while (at + 12 <= png.length) {
+            int length = readInt(png, at);
+            if (length < 0 || at + 12L + length > png.length) {
+                throw new UnreadableImageException(source + " is a damaged PNG: a chunk runs past the end of the file");
+            }
+            if (type(png, at + 4, "IDAT")) total += length;
+            if (type(png, at + 4, "IEND")) break;
+            at += 12 + length;
+        }
+        if (total == 0) throw new UnreadableImageException(source + " is a damaged PNG: it holds no image data");
+        byte[] out = new byte[total];
+        int filled = 0;
+        at = 8;
+        while (at + 12 <= png.length) {
+            int length = readInt(png, at);
+            if (type(png, at + 4, "IDAT")) {
+                System.arraycopy(png, at + 8, out, filled, length);
+                filled += length;
+            }
+            if (type(png, at + 4, "IEND")) break;
+            at += 12 + length;
+        }
+        return out;
+    }
+
+    private static byte[] inflate(byte[] data, int expected, String source) {
+        Inflater inflater = INFLATERS.get();
+        inflater.reset();
+        inflater.setInput(data);
+        byte[] out = new byte[expected];
+        int filled = 0;
+        try {
+            while (filled < expected) {
+                int n = inflater.inflate(out, filled, expected - filled);
+                if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) break;
+                filled += n;
+            }
+        } catch (DataFormatException e) {
+            throw new UnreadableImageException(source + " is a damaged PNG: " + e.getMessage());
+        }
+        if (filled < expected) {
+            throw new UnreadableImageException(source + " is a truncated PNG: its image data ends early");
+        }
+        return out;
+    }
+
+    /** Undoes the scanline filters in place: each row is a filter byte followed by {@code stride} bytes. */
+    private static void unfilter(byte[] raw, int stride, int height, int bpp, String source) {
+        int row = stride + 1;
+        for (int y = 0; y < height; y++) {
+            int f = raw[y * row] & 0xFF;
+            int o = y * row + 1;
+            int up = o - row;
+            switch (f) {
+                case 0:
+                    break;
+                case 1:
+                    for (int i = bpp; i < stride; i++) raw[o + i] += raw[o + i - bpp];
+                    break;
+                case 2:
+                    if (y > 0) for (int i = 0; i < stride; i++) raw[o + i] += raw[up + i];
+                    break;
+                case 3:
+                    for (int i = 0; i < stride; i++) {
+                        int left = i >= bpp ? raw[o + i - bpp] & 0xFF : 0;
+                        int above = y > 0 ? raw[up + i] & 0xFF : 0;
+                        raw[o + i] += (byte) ((left + above) >>> 1);
+                    }
+                    break;
+                case 4:
+                    for (int i = 0; i < stride; i++) {
+                        int a = i >= bpp ? raw[o + i - bpp] & 0xFF : 0;
+                        int b = y > 0 ? raw[up + i] & 0xFF : 0;
+                        int c = i >= bpp && y > 0 ? raw[up + i - bpp] & 0xFF : 0;
+                        raw[o + i] += (byte) paeth(a, b, c);
+                    }
+                    break;
+                default:
+                    throw new UnreadableImageException(source + " is a damaged PNG: unknown scanline filter " + f);
+            }
+        }
+    }
+
+    private static int paeth(int a, int b, int c) {
+        int p = a + b - c;
+        int pa = Math.abs(p - a);
+        int pb = Math.abs(p - b);
+        int pc = Math.abs(p - c);
+        if (pa <= pb && pa <= pc) return a;
+        return pb <= pc ? b : c;
+    }
+
+    private static int readInt(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+    }
+
+    private static boolean type(byte[] b, int at, String type) {
+        return b[at] == type.charAt(0) && b[at + 1] == type.charAt(1) && b[at + 2] == type.charAt(2)
+                && b[at + 3] == type.charAt(3);
+    }
+}

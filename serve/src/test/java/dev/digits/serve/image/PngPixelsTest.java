@@ -1,0 +1,265 @@
+package dev.digits.serve.image;
+
+import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.serve.TestModels;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The direct PNG decoder gives exactly ImageIO's pixels, for every layout it takes on, and refuses damaged files. */
+class PngPixelsTest {
+    private final Random random = new Random(7);
+
+    /** A picture with smooth areas, edges and noise, so that encoders pick every scanline filter. */
+    private int sample(int x, int y, int band) {
+        int v = (x * 7 + y * 3 + band * 50) & 0xFF;
+        if ((x / 5 + y / 7) % 3 == 0) v = random.nextInt(256);
+        return v;
+    }
+
+    private BufferedImage picture(int type, int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, type);
+        WritableRaster r = img.getRaster();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int b = 0; b < r.getNumBands(); b++) r.setSample(x, y, b, sample(x, y, b));
+            }
+        }
+        return img;
+    }
+
+    private BufferedImage greyAlpha(int w, int h) {
+        ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false,
+                Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
+        WritableRaster r = cm.createCompatibleWritableRaster(w, h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int b = 0; b < 2; b++) r.setSample(x, y, b, sample(x, y, b));
+        return new BufferedImage(cm, r, false, null);
+    }
+
+    /** The samples ImageIO decodes, packed as PngPixels packs them. */
+    private static PngPixels.Pixels viaImageIO(byte[] png) throws IOException {
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+        Raster r = img.getRaster();
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int bands = r.getNumBands();
+        if (bands == 1) {
+            byte[] grey = new byte[w * h];
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) grey[y * w + x] = (byte) r.getSample(x, y, 0);
+            return new PngPixels.Pixels(grey, null);
+        }
+        int[] argb = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int red = r.getSample(x, y, 0);
+                int g = bands >= 3 ? r.getSample(x, y, 1) : red;
+                int b = bands >= 3 ? r.getSample(x, y, 2) : red;
+                int a = bands == 2 ? r.getSample(x, y, 1) : bands == 4 ? r.getSample(x, y, 3) : 255;
+                argb[y * w + x] = a << 24 | red << 16 | g << 8 | b;
+            }
+        }
+        return new PngPixels.Pixels(null, argb);
+    }
+
+    private static void assertSamePixels(byte[] png) throws IOException {
+        PngPixels.Header h = PngPixels.header(png, "test");
+        assertTrue(PngPixels.supports(png, h), "colour type " + h.colorType + " is decoded directly");
+        PngPixels.Pixels mine = PngPixels.decode(png, h, "test");
+        PngPixels.Pixels theirs = viaImageIO(png);
+        if (theirs.grey != null) {
+            assertArrayEquals(theirs.grey, mine.grey);
+        } else {
+            assertArrayEquals(theirs.argb, mine.argb);
+        }
+    }
+
+    @Test
+    void greyPngsDecodeToImageIOsSamples() throws IOException {
+        assertSamePixels(TestModels.encode(picture(BufferedImage.TYPE_BYTE_GRAY, 61, 47), "png"));
+    }
+
+    @Test
+    void greyWithAlphaPngsDecodeToImageIOsSamples() throws IOException {
+        assertSamePixels(TestModels.encode(greyAlpha(33, 50), "png"));
+    }
+
+    @Test
+    void rgbPngsDecodeToImageIOsSamples() throws IOException {
+        assertSamePixels(TestModels.encode(picture(BufferedImage.TYPE_3BYTE_BGR, 40, 41), "png"));
+    }
+
+    @Test
+    void rgbaPngsDecodeToImageIOsSamples() throws IOException {
+        assertSamePixels(TestModels.encode(picture(BufferedImage.TYPE_4BYTE_ABGR, 29, 64), "png"));
+    }
+
+    @Test
+    void everyScanlineFilterIsUndone() throws IOException {
+        int w = 23;
+        int h = 15;
+        int[] argb = new int[w * h];
+        for (int i = 0; i < argb.length; i++) argb[i] = random.nextInt();
+        byte[] png = rgbaPngWithFilters(argb, w, h);
+        assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb);
+        assertArrayEquals(argb, viaImageIO(png).argb, "the hand-made file is a valid PNG");
+    }
+
+    @Test
+    void theDirectPathAndImageIOGiveTheSameDigit() {
+        ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20);
+        for (int i = 0; i < 20; i++) {
+            byte[] png = TestModels.mnistPng(i);
+            assertEquals(reader.readWithImageIO(png, "x"), reader.read(png, "x"), "MNIST test image " + i);
+        }
+    }
+
+    @Test
+    void interlacedPalettedAndSixteenBitPngsAreLeftToImageIO() throws IOException {
+        BufferedImage grey = TestModels.mnistImage(0);
+        byte[] interlaced = interlaced(grey);
+        assertFalse(PngPixels.supports(interlaced, PngPixels.header(interlaced, "t")));
+        BufferedImage indexed = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_INDEXED);
+        indexed.getGraphics().drawImage(grey, 0, 0, null);
+        byte[] paletted = TestModels.encode(indexed, "png");
+        assertFalse(PngPixels.supports(paletted, PngPixels.header(paletted, "t")));
+        byte[] wide = TestModels.encode(picture(BufferedImage.TYPE_USHORT_GRAY, 10, 10), "png");
+        assertFalse(PngPixels.supports(wide, PngPixels.header(wide, "t")));
+        ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20);
+        assertEquals(reader.read(TestModels.mnistPng(0), "x"), reader.read(interlaced, "x"));
+    }
+
+    @Test
+    void aPngCutShortIsReportedAsTruncatedOrDamaged() {
+        byte[] png = TestModels.encode(picture(BufferedImage.TYPE_BYTE_GRAY, 64, 64), "png");
+        for (int keep : new int[]{40, png.length / 2, png.length - 20}) {
+            byte[] cut = Arrays.copyOf(png, keep);
+            UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                    () -> PngPixels.decode(cut, PngPixels.header(cut, "upload"), "upload"), "kept " + keep);
+            assertTrue(e.getMessage().contains("upload"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anUnknownScanlineFilterIsReported() throws IOException {
+        byte[] png = pngFromRows(new byte[]{9, 1, 2, 3}, 3, 1, 0);
+        UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                () -> PngPixels.decode(png, PngPixels.header(png, "upload"), "upload"));
+        assertTrue(e.getMessage().contains("filter 9"), e.getMessage());
+    }
+
+    private static byte[] interlaced(BufferedImage img) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(img, null, null), param);
+        }
+        writer.dispose();
+        byte[] png = bytes.toByteArray();
+        assertEquals(1, png[28], "the writer interlaced the file");
+        return png;
+    }
+
+    /** An RGBA PNG whose row y is written with scanline filter y % 5. */
+    private static byte[] rgbaPngWithFilters(int[] argb, int w, int h) throws IOException {
+        int stride = w * 4;
+        byte[] rows = new byte[h * (stride + 1)];
+        byte[] prev = new byte[stride];
+        for (int y = 0; y < h; y++) {
+            byte[] cur = new byte[stride];
+            for (int x = 0; x < w; x++) {
+                int p = argb[y * w + x];
+                cur[x * 4] = (byte) (p >>> 16);
+                cur[x * 4 + 1] = (byte) (p >>> 8);
+                cur[x * 4 + 2] = (byte) p;
+                cur[x * 4 + 3] = (byte) (p >>> 24);
+            }
+            int filter = y % 5;
+            int o = y * (stride + 1);
+            rows[o] = (byte) filter;
+            for (int i = 0; i < stride; i++) {
+                int a = i >= 4 ? cur[i - 4] & 0xFF : 0;
+                int b = y > 0 ? prev[i] & 0xFF : 0;
+                int c = i >= 4 && y > 0 ? prev[i - 4] & 0xFF : 0;
+                int predictor;
+                switch (filter) {
+                    case 1: predictor = a; break;
+                    case 2: predictor = b; break;
+                    case 3: predictor = (a + b) >>> 1; break;
+                    case 4: {
+                        int p = a + b - c;
+                        int pa = Math.abs(p - a);
+                        int pb = Math.abs(p - b);
+                        int pc = Math.abs(p - c);
+                        predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+                        break;
+                    }
+                    default: predictor = 0;
+                }
+                rows[o + 1 + i] = (byte) (cur[i] - predictor);
+            }
+            prev = cur;
+        }
+        return pngFromRows(rows, w, h, 6);
+    }
+
+    private static byte[] pngFromRows(byte[] rows, int w, int h, int colorType) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(ihdr);
+        d.writeInt(w);
+        d.writeInt(h);
+        d.write(new byte[]{8, (byte) colorType, 0, 0, 0});
+        chunk(out, "IHDR", ihdr.toByteArray());
+        Deflater deflater = new Deflater();
+        deflater.setInput(rows);
+        deflater.finish();
+        byte[] buf = new byte[rows.length + 1024];
+        int n = deflater.deflate(buf);
+        chunk(out, "IDAT", Arrays.copyOf(buf, n));
+        chunk(out, "IEND", new byte[0]);
+        return bytes.toByteArray();
+    }
+
+    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
+        out.writeInt(data.length);
+        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+        out.write(t);
+        out.write(data);
+        CRC32 crc = new CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+    }
+}
