@@ -41,6 +41,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   --wrk-script FILE      write a wrk Lua script posting the same multipart PNG, then exit
  * </pre>
  *
+ * The same load from wrk (Debian package {@code wrk}), against a server started by this class or by
+ * {@code digits serve}:
+ * <pre>
+ * java ... dev.digits.serve.LoadBenchmark --wrk-script target/predict-png.lua
+ * java ... dev.digits.serve.LoadBenchmark --serve-only --port 8080 --access-log &amp;
+ * wrk -t1 -c1 -d15s --latency -s target/predict-png.lua http://127.0.0.1:8080
+ * wrk -t2 -c16 -d15s --latency -s target/predict-png.lua http://127.0.0.1:8080
+ * wrk -t2 -c64 -d15s --latency -s target/predict-png.lua http://127.0.0.1:8080
+ * </pre>
+ *
  * The client side writes pre-built requests and parses only the status line and Content-Length, so that on a
  * small machine as little CPU as possible goes to the load generator rather than the server. The last column is the
  * CPU time this JVM spent per request (server and load generator together when the server runs in-process): unlike
