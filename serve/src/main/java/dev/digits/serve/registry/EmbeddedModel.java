@@ -48,6 +48,14 @@ public final class EmbeddedModel {
             throw new ModelRegistryException("this build carries no embedded model (class-path " + RESOURCE_DIR
                     + "); serve your own with --models DIR");
         }
+        copyDirectoryOf(spec, target);
+    }
+
+    /**
+     * Copies the directory holding the resource {@code spec} — in a jar ({@code jar:} URL) or a class-path folder
+     * ({@code file:} URL) — into {@code target}.
+     */
+    static void copyDirectoryOf(URL spec, Path target) throws IOException {
         URI uri;
         try {
             uri = spec.toURI();
@@ -64,7 +72,9 @@ public final class EmbeddedModel {
                 fs = FileSystems.getFileSystem(uri);
             }
             try {
-                copyTree(fs.getPath(RESOURCE_DIR), target);
+                String entry = uri.getSchemeSpecificPart();
+                String inJar = entry.substring(entry.indexOf("!/") + 1);
+                copyTree(fs.getPath(inJar).getParent(), target);
             } finally {
                 if (opened) fs.close();
             }
