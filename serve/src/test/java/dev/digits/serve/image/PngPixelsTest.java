@@ -19,13 +19,9 @@ import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -168,7 +164,7 @@ class PngPixelsTest {
 
     @Test
     void anUnknownScanlineFilterIsReported() throws IOException {
-        byte[] png = pngFromRows(new byte[]{9, 1, 2, 3}, 3, 1, 0);
+        byte[] png = TestPngs.fromRows(new byte[]{9, 1, 2, 3}, 3, 1, 0);
         UnreadableImageException e = assertThrows(UnreadableImageException.class,
                 () -> PngPixels.decode(png, PngPixels.header(png, "upload"), "upload"));
         assertTrue(e.getMessage().contains("filter 9"), e.getMessage());
@@ -229,37 +225,6 @@ class PngPixelsTest {
             }
             prev = cur;
         }
-        return pngFromRows(rows, w, h, 6);
-    }
-
-    private static byte[] pngFromRows(byte[] rows, int w, int h, int colorType) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(ihdr);
-        d.writeInt(w);
-        d.writeInt(h);
-        d.write(new byte[]{8, (byte) colorType, 0, 0, 0});
-        chunk(out, "IHDR", ihdr.toByteArray());
-        Deflater deflater = new Deflater();
-        deflater.setInput(rows);
-        deflater.finish();
-        byte[] buf = new byte[rows.length + 1024];
-        int n = deflater.deflate(buf);
-        chunk(out, "IDAT", Arrays.copyOf(buf, n));
-        chunk(out, "IEND", new byte[0]);
-        return bytes.toByteArray();
-    }
-
-    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
-        out.writeInt(data.length);
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.write(t);
-        out.write(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeInt((int) crc.getValue());
+        return TestPngs.fromRows(rows, w, h, 6);
     }
 }
