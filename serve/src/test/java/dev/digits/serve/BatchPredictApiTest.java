@@ -29,7 +29,7 @@ class BatchPredictApiTest {
 
     @AfterAll
     static void stop() {
-        server.close();
+        if (server != null) server.close();
     }
 
     private static JsonNode single(byte[] png) {

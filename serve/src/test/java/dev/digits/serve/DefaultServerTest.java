@@ -17,6 +17,6 @@ abstract class DefaultServerTest {
 
     @AfterAll
     static void stopDefaultServer() {
-        server.close();
+        if (server != null) server.close();
     }
 }

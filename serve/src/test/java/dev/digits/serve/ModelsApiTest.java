@@ -64,7 +64,7 @@ class ModelsApiTest {
 
     @AfterAll
     static void stop() {
-        server.close();
+        if (server != null) server.close();
     }
 
     private static String sha256(byte[] bytes) throws Exception {

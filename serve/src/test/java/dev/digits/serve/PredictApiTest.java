@@ -41,8 +41,8 @@ class PredictApiTest {
 
     @AfterAll
     static void stop() {
-        server.close();
-        reference.close();
+        if (server != null) server.close();
+        if (reference != null) reference.close();
     }
 
     /** What the trained model answers for an image file, preprocessed as the server does. */
