@@ -43,6 +43,22 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * The pixels as ARGB. Grey images keep their stored values: {@code getRGB} would convert them from linear grey
+     * to sRGB and brighten every mid-tone (a stored 128 reads as 188).
+     */
+    static int[] argb(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        if (img.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            int[] grey = img.getRaster().getPixels(0, 0, w, h, (int[]) null);
+            int[] out = new int[grey.length];
+            for (int i = 0; i < grey.length; i++) out[i] = 0xff000000 | grey[i] * 0x010101;
+            return out;
+        }
+        return img.getRGB(0, 0, w, h, null, 0, w);
+    }
+
     /** Reads and decodes an image file. */
     public static ArgbImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
@@ -72,8 +88,7 @@ public final class ImageFiles {
                             + " — scale it down first");
                 }
                 BufferedImage img = reader.read(0);
-                int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-                return new ArgbImage(w, h, argb);
+                return new ArgbImage(w, h, argb(img));
             } catch (IOException | RuntimeException e) {
                 if (e instanceof ImageException) throw e;
                 throw new ImageException(source + " could not be decoded as " + reader.getFormatName() + ": "
