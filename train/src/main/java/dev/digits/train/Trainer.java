@@ -249,7 +249,7 @@ public final class Trainer {
             try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(network.inputShape(batchSize));
                 network.bind();
-                if (startWeights != null) loadSome(network, startWeights);
+                if (startWeights != null) network.loadMatching(startWeights);
                 for (String name : frozen) network.parameter(name).freeze(true);
                 for (int epoch = startEpoch; epoch <= epochs; epoch++) {
                     TrainingHistory.Epoch e = runEpoch(trainer, network, train, validation, epoch);
@@ -283,15 +283,6 @@ public final class Trainer {
             throw new DatasetException(spec.name() + " expects input " + in + " but the images are " + train.height() + "×" + train.width()
                     + " grayscale; set the architecture's \"input\" to [" + train.height() + ", " + train.width() + ", 1] (or ["
                     + pixels + "]) and pad inside the network with zeropad2d if it needs a larger size");
-        }
-    }
-
-    private static void loadSome(Network network, Map<String, Tensor> weights) {
-        for (Map.Entry<String, long[]> e : network.spec().parameters().entrySet()) {
-            Tensor t = weights.get(e.getKey());
-            if (t != null && java.util.Arrays.equals(t.shape(), e.getValue())) {
-                network.parameter(e.getKey()).getArray().set(t.data());
-            }
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes files so that a reader (or a crash, or Ctrl-C) sees either the old file or the complete new one, never a
@@ -41,6 +42,12 @@ public final class AtomicFiles {
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 content.writeTo(out);
+            }
+            try {
+                // createTempFile makes the file owner-only; models and exports are meant to be read and served.
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system: its defaults apply.
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,15 +1,14 @@
 package dev.digits.core.preprocess;
 
+import dev.digits.core.io.AtomicFiles;
+
 import dev.digits.core.json.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -106,25 +105,7 @@ final class PreprocessVector {
         }
         sb.append("\n  ]\n}\n");
 
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            try {
-                // createTempFile makes the file private; a test resource should be readable like its neighbours.
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // Not a POSIX file system: its defaults apply.
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(file, sb.toString());
     }
 
     /** Big-endian A, R, G, B bytes per pixel, zlib-deflated, base64. */

@@ -250,6 +250,19 @@ public final class Network {
     }
 
     /**
+     * Overwrites the parameters {@code weights} has with the same name and shape, leaving the rest as they are (a
+     * new classification head stays random when starting from another model's weights).
+     */
+    public void loadMatching(Map<String, Tensor> weights) {
+        for (Map.Entry<String, long[]> e : spec.parameters().entrySet()) {
+            Tensor t = weights.get(e.getKey());
+            if (t != null && Arrays.equals(t.shape(), e.getValue())) {
+                parameters.get(e.getKey()).getArray().set(t.data());
+            }
+        }
+    }
+
+    /**
      * A batchnorm that runs in inference mode while its scale is frozen: a frozen layer then normalises with its
      * stored running statistics and leaves them unchanged (Keras' convention for transfer learning) instead of
      * normalising each batch by the batch's own statistics and overwriting the stored ones. Unfrozen, it is a plain
