@@ -28,6 +28,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -55,6 +56,12 @@ import java.util.stream.Stream;
 public final class ExportPipeline {
     /** Largest probability difference a float32 file may show against the trained model. */
     public static final double FLOAT32_TOLERANCE = 1e-4;
+    /**
+     * Share of test images on which a file's fused integer kernels must give the top-1 class its operators give when
+     * run as written. The integer sums are exact on every CPU for the operand types the exporters write; only the
+     * requantization's rounding (one step either way) may differ, which moves a top-1 class only on near ties.
+     */
+    public static final double KERNEL_AGREEMENT = 0.998;
     /** Single-image runs timed per file (after warm-up). */
     public static final int DEFAULT_LATENCY_IMAGES = 500;
     private static final int WARM_UP_RUNS = 50;
@@ -305,6 +312,22 @@ public final class ExportPipeline {
             }
             Agreement a = Agreement.of(request.testImages, reference, actual);
             String shown = format == ExportFormat.TFJS ? finalName + "/model.json" : finalName;
+            Optional<LoadedModel> asWritten = exporter.loadAsWritten(file, options);
+            if (asWritten.isPresent()) {
+                float[][] meant;
+                try (LoadedModel m = asWritten.get()) {
+                    meant = predictWithProgress(m, request.testImages, format.id() + " " + q.id() + " as written");
+                }
+                Agreement k = Agreement.of(request.testImages, meant, actual);
+                if (!(k.agreement >= KERNEL_AGREEMENT)) {
+                    deleteRecursively(finalPath);
+                    return new Row(format, q, Status.FAILED, String.format(Locale.ROOT,
+                            "the runtime's integer kernels on this CPU (%s) give another top-1 class than the file's own"
+                                    + " arithmetic on %.2f%% of test images (largest probability difference %.3f); the file was deleted",
+                            CpuFeatures.ofThisMachine(), 100 * (1 - k.agreement), k.maxDifference),
+                            null, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+                }
+            }
             if (q == Quantization.FLOAT32 && !(a.maxDifference <= FLOAT32_TOLERANCE)) {
                 deleteRecursively(finalPath);
                 return new Row(format, q, Status.FAILED, String.format(Locale.ROOT,

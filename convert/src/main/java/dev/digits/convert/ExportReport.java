@@ -93,9 +93,10 @@ public final class ExportReport {
         this.rows = List.copyOf(rows);
     }
 
-    /** CPU count, operating system and Java of this process. */
+    /** CPU model and SIMD features, CPU count, operating system and Java of this process. */
     public static Map<String, Object> thisMachine() {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", CpuFeatures.ofThisMachine().toJson());
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
@@ -210,6 +211,15 @@ public final class ExportReport {
         sb.append("- Date: ").append(created).append('\n');
         sb.append("- Machine: ").append(machine.get("cpus")).append(" CPUs, ").append(machine.get("os"))
                 .append(", Java ").append(machine.get("java")).append('\n');
+        if (machine.get("cpu") instanceof Map) {
+            Map<?, ?> cpu = (Map<?, ?>) machine.get("cpu");
+            sb.append("- Verified on CPU: ").append(cpu.get("model")).append(" (").append(cpu.get("arch"))
+                    .append("; SIMD: ").append(cpu.get("simd") instanceof List && !((List<?>) cpu.get("simd")).isEmpty()
+                            ? String.join(" ", ((List<?>) cpu.get("simd")).stream().map(String::valueOf).toList()) : "none listed")
+                    .append("). Integer kernels differ between CPUs; full-int8 ONNX files use uint8 weights and"
+                            + " activations, whose kernels add exactly on every CPU, and each was checked against its own"
+                            + " arithmetic run operator by operator.\n");
+        }
         sb.append("- ").append(referenceLine()).append('\n');
         sb.append("- Accuracy and agreement (same top-1 class as the trained model) on every test image; latency is the mean"
                 + " of single-image runs after warm-up, as an app calls it.\n\n");

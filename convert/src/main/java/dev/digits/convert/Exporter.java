@@ -4,6 +4,7 @@ import dev.digits.train.TrainedModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Writes a trained model in one format and loads such a file back in that format's real runtime. Every exporter
@@ -25,4 +26,14 @@ public interface Exporter {
 
     /** Loads a file written by {@link #export} in the real runtime. */
     LoadedModel load(Path file, ExportOptions options) throws IOException;
+
+    /**
+     * Loads the file so that the runtime runs each of its operators as written, where {@link #load} may let the
+     * runtime replace some of them by kernels whose results depend on the CPU (fused integer kernels). Verification
+     * compares the two, so a file whose integer arithmetic this CPU gets wrong fails here rather than on a user's
+     * server. Empty when the file has no such kernels.
+     */
+    default Optional<LoadedModel> loadAsWritten(Path file, ExportOptions options) throws IOException {
+        return Optional.empty();
+    }
 }

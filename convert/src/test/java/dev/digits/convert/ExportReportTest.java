@@ -24,7 +24,8 @@ class ExportReportTest {
 
     private static ExportReport report() {
         return new ExportReport("digits-cnn", "cnn", Instant.parse("2025-01-02T03:04:05Z"), 10_000, 0.9912, 0.8,
-                Map.of("cpus", 2, "os", "Linux", "java", "17"), List.of(
+                Map.of("cpus", 2, "os", "Linux", "java", "17",
+                        "cpu", Map.of("model", "AMD EPYC", "arch", "amd64", "simd", List.of("avx", "avx2", "fma"))), List.of(
                 new Row(ExportFormat.ONNX, Quantization.FLOAT32, Status.OK, "", "digits-cnn.onnx", 400_000, 0.9912, 1.0, 3e-7, 0.25),
                 new Row(ExportFormat.ONNX, Quantization.DYNAMIC_INT8, Status.OK, "", "digits-cnn-int8-dynamic.onnx", 100_000,
                         0.9910, 0.998, 0.012, 0.3),
@@ -59,6 +60,7 @@ class ExportReportTest {
         assertTrue(md.startsWith("# Export report: digits-cnn\n"), md);
         assertTrue(md.contains("2025-01-02T03:04:05Z") && md.contains("2 CPUs, Linux, Java 17"), md);
         assertTrue(md.contains("failed: differs \\| by 0.2"), md);
+        assertTrue(md.contains("Verified on CPU: AMD EPYC (amd64; SIMD: avx avx2 fma)"), md);
         assertTrue(md.contains("| onnx | int8-dynamic | digits-cnn-int8-dynamic.onnx | 97.7 KiB | 25.0% | 99.10% | 99.80% |"), md);
     }
 

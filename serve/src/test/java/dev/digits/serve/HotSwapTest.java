@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HotSwapTest {
     private static final String TOKEN = "hot-swap-token-0123456789";
     private static final int THREADS = 6;
+    /** Answers each phase must collect, from requests sent after the phase began, before the test moves on. */
+    private static final int PER_PHASE = 30;
+    private static final long PHASE_TIMEOUT_SECONDS = 60;
 
     /** One answered request: when it was sent and which version answered. */
     private static final class Answer {
@@ -31,6 +36,30 @@ class HotSwapTest {
         Answer(long sentNanos, int version) {
             this.sentNanos = sentNanos;
             this.version = version;
+        }
+    }
+
+    /** A phase of the load: counts down once for each answer to a request sent after {@code sinceNanos}. */
+    private static final class Phase {
+        final String name;
+        final long sinceNanos;
+        final CountDownLatch answered = new CountDownLatch(PER_PHASE);
+
+        Phase(String name, long sinceNanos) {
+            this.name = name;
+            this.sinceNanos = sinceNanos;
+        }
+
+        void answered(long sentNanos) {
+            if (sentNanos > sinceNanos) answered.countDown();
+        }
+
+        /** Waits for {@link #PER_PHASE} answers in this phase, failing with what happened instead. */
+        void await(ConcurrentLinkedQueue<String> failures, AtomicLong requests) throws InterruptedException {
+            boolean done = answered.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(done, name + ": only " + (PER_PHASE - answered.getCount()) + " of " + PER_PHASE
+                    + " answers to requests sent in this phase within " + PHASE_TIMEOUT_SECONDS + " s ("
+                    + requests.get() + " requests in all, " + failures.size() + " failed: " + failures.peek() + ")");
         }
     }
 
@@ -47,6 +76,7 @@ class HotSwapTest {
             ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
             AtomicLong requests = new AtomicLong();
             CountDownLatch warm = new CountDownLatch(THREADS);
+            AtomicReference<Phase> phase = new AtomicReference<>(new Phase("before the upload", System.nanoTime()));
             Thread[] load = new Thread[THREADS];
             for (int t = 0; t < THREADS; t++) {
                 int id = t;
@@ -63,8 +93,9 @@ class HotSwapTest {
                             } else {
                                 JsonNode model = r.json().get("model");
                                 answers.add(new Answer(sent, model.get("version").asInt()));
+                                phase.get().answered(sent);
                             }
-                        } catch (RuntimeException e) {
+                        } catch (RuntimeException | AssertionError e) {
                             failures.add(e.toString());
                         }
                         requests.incrementAndGet();
@@ -74,26 +105,34 @@ class HotSwapTest {
                         }
                     }
                 }, "load-" + t);
+                load[t].setDaemon(true);
                 load[t].start();
             }
-            warm.await();
-            Thread.sleep(300);
+            long upgraded;
+            long rollbackSent;
+            long rolledBack;
+            try {
+                assertTrue(warm.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS), "every load thread sent a request");
+                phase.get().await(failures, requests);
 
-            Http.Response up = http.post("/api/v1/admin/models/cnn/versions", "application/zip", zip,
-                    "Authorization", "Bearer " + TOKEN);
-            long upgraded = System.nanoTime();
-            assertEquals(201, up.status, up.text());
-            Thread.sleep(500);
+                Http.Response up = http.post("/api/v1/admin/models/cnn/versions", "application/zip", zip,
+                        "Authorization", "Bearer " + TOKEN);
+                upgraded = System.nanoTime();
+                assertEquals(201, up.status, up.text());
+                phase.set(new Phase("after the upload", upgraded));
+                phase.get().await(failures, requests);
 
-            long rollbackSent = System.nanoTime();
-            Http.Response back = http.post("/api/v1/admin/models/cnn/rollback", null, new byte[0],
-                    "Authorization", "Bearer " + TOKEN);
-            long rolledBack = System.nanoTime();
-            assertEquals(200, back.status, back.text());
-            Thread.sleep(500);
-
-            running.set(false);
-            for (Thread t : load) t.join();
+                rollbackSent = System.nanoTime();
+                Http.Response back = http.post("/api/v1/admin/models/cnn/rollback", null, new byte[0],
+                        "Authorization", "Bearer " + TOKEN);
+                rolledBack = System.nanoTime();
+                assertEquals(200, back.status, back.text());
+                phase.set(new Phase("after the rollback", rolledBack));
+                phase.get().await(failures, requests);
+            } finally {
+                running.set(false);
+                for (Thread t : load) t.join();
+            }
 
             assertTrue(failures.isEmpty(), failures.size() + " of " + requests.get() + " requests failed: " + failures.peek());
             int before = 0;
@@ -112,7 +151,7 @@ class HotSwapTest {
                     afterRollback++;
                 }
             }
-            assertTrue(before > 0 && after > 0 && afterRollback > 0,
+            assertTrue(before >= PER_PHASE && after >= PER_PHASE && afterRollback >= PER_PHASE,
                     "load ran through every phase: " + before + " / " + after + " / " + afterRollback);
         }
     }

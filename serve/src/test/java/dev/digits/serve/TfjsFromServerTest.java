@@ -16,12 +16,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * On-device use of a served TF.js model: TensorFlow.js (under node, with its real fetch over HTTP) loads the model
  * with {@code tf.loadLayersModel(url)} from the versioned URL, finds the weight shards beside it, and answers as the
- * server does.
+ * server does. Without node or TF.js the test is skipped outside CI and fails under CI ({@link RequiredRuntime}).
  */
 class TfjsFromServerTest {
     /** Loads the model from argv[3] over HTTP and prints its probabilities for the pixels read from stdin. */
@@ -44,8 +43,9 @@ class TfjsFromServerTest {
     @Test
     void tfLoadLayersModelLoadsTheModelFromItsVersionedUrl(@TempDir Path root) throws Exception {
         Path runtime = Path.of("..", "convert", "tfjs-runtime").toAbsolutePath().normalize();
-        assumeTrue(Files.isDirectory(runtime.resolve("node_modules/@tensorflow/tfjs")), "TF.js is installed in " + runtime);
-        assumeTrue(commandWorks("node", "--version"), "node is installed");
+        RequiredRuntime.require(commandWorks("node", "--version"), "node is not installed (apt-get install -y nodejs)");
+        RequiredRuntime.require(Files.isDirectory(runtime.resolve("node_modules/@tensorflow/tfjs")),
+                "TF.js is not installed in " + runtime + " (run: npm ci --prefix " + runtime + ")");
         TestModels.ensureEmbeddedModel();
         Path v1 = root.resolve("cnn/versions/1");
         Files.createDirectories(v1);

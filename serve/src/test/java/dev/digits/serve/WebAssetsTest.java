@@ -10,16 +10,19 @@ import java.io.InputStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The class-path directory /web (the web app, packaged by the build) is served at /. */
+/**
+ * The class-path directory /web (the web app, packaged by the build) is served at /. A build without it skips these
+ * tests outside CI and fails them under CI ({@link RequiredRuntime}).
+ */
 class WebAssetsTest {
     private static DigitsServer server;
     private static Http http;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Api.hasWebApp(), "this build packages no web app under /web");
+        RequiredRuntime.require(Api.hasWebApp(), "this build packages no web app under " + Api.WEB_RESOURCES
+                + " on the class path (serve's Maven build copies web/src there in process-resources)");
         TestModels.ensureEmbeddedModel();
         server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).build());
         http = new Http(server);

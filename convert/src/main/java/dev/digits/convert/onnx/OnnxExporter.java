@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes ONNX files (opset {@value #OPSET}) with the protobuf classes directly and runs them in ONNX Runtime.
@@ -188,5 +189,12 @@ public final class OnnxExporter implements Exporter {
     @Override
     public LoadedModel load(Path file, ExportOptions options) throws IOException {
         return OnnxRuntimeModel.open(file);
+    }
+
+    /** Full-integer files only: their QDQ pairs are what ONNX Runtime fuses into integer kernels. */
+    @Override
+    public Optional<LoadedModel> loadAsWritten(Path file, ExportOptions options) throws IOException {
+        if (options.quantization() != Quantization.FULL_INT8) return Optional.empty();
+        return Optional.of(OnnxRuntimeModel.openAsWritten(file));
     }
 }

@@ -89,6 +89,11 @@ final class OnnxGraphBuilder {
         return initializer(hint, DataType.INT8, dims, little(values.length).put(values));
     }
 
+    /** A uint8 initializer; returns its name. */
+    String uint8s(String hint, long[] dims, byte[] values) {
+        return initializer(hint, DataType.UINT8, dims, little(values.length).put(values));
+    }
+
     /** An int32 initializer; returns its name. */
     String int32s(String hint, long[] dims, int[] values) {
         ByteBuffer b = little(values.length * 4);
@@ -105,6 +110,24 @@ final class OnnxGraphBuilder {
         float[] scales = weight.scales();
         String scale = floats(name + "/scale", new long[] {scales.length}, scales);
         String zero = int8s(name + "/zero_point", new long[] {scales.length}, new byte[scales.length]);
+        return node("DequantizeLinear", name, List.of(stored, scale, zero), integer("axis", 0));
+    }
+
+    /**
+     * The same per-channel weights stored as uint8 with zero point 128 ({@code q + 128}, in [1, 255]), turned back
+     * into float32 by a DequantizeLinear node (axis 0); returns the node's output. The values and scales are those of
+     * {@link #dequantized}: only the operand type differs, which decides the integer kernels a runtime picks.
+     */
+    String dequantizedUnsigned(String name, long[] dims, PerChannelInt8 weight) {
+        byte[] signed = weight.values();
+        byte[] shifted = new byte[signed.length];
+        for (int i = 0; i < signed.length; i++) shifted[i] = (byte) (signed[i] + 128);
+        String stored = uint8s(name + "/uint8", dims, shifted);
+        float[] scales = weight.scales();
+        String scale = floats(name + "/scale", new long[] {scales.length}, scales);
+        byte[] zeros = new byte[scales.length];
+        java.util.Arrays.fill(zeros, (byte) 128);
+        String zero = uint8s(name + "/zero_point", new long[] {scales.length}, zeros);
         return node("DequantizeLinear", name, List.of(stored, scale, zero), integer("axis", 0));
     }
 

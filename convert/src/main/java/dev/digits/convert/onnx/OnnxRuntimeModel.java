@@ -61,10 +61,26 @@ public final class OnnxRuntimeModel implements LoadedModel {
         return open(Files.readAllBytes(file), file.toString());
     }
 
+    /**
+     * Opens {@code file} with every graph optimization off, so that ONNX Runtime runs each operator of the file as
+     * written. For a QDQ file that means DequantizeLinear, float arithmetic, QuantizeLinear — the file's own
+     * definition of its result — instead of the fused integer kernels, whose arithmetic depends on the CPU's
+     * instruction set. Comparing the two tells whether this CPU's integer kernels compute what the file means.
+     */
+    public static OnnxRuntimeModel openAsWritten(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException("ONNX file " + file + " does not exist");
+        return open(Files.readAllBytes(file), file.toString(), OrtSession.SessionOptions.OptLevel.NO_OPT);
+    }
+
     /** Opens a model held in memory; {@code name} identifies it in errors. */
     static OnnxRuntimeModel open(byte[] model, String name) throws IOException {
+        return open(model, name, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    private static OnnxRuntimeModel open(byte[] model, String name, OrtSession.SessionOptions.OptLevel level) throws IOException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(level);
             return new OnnxRuntimeModel(env.createSession(model, options));
         } catch (OrtException e) {
             throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);

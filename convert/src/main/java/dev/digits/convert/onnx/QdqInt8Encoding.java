@@ -25,7 +25,7 @@ final class QdqInt8Encoding extends Float32Encoding {
     @Override
     public WeightAndBias weightAndBias(OnnxGraphBuilder g, String layer, long[] dims, float[] weight, float[] bias, String input) {
         PerChannelInt8 w = PerChannelInt8.quantize(weight, (int) dims[0]);
-        String weightValue = g.dequantized(layer + ".weight", dims, w);
+        String weightValue = g.dequantizedUnsigned(layer + ".weight", dims, w);
         float[] weightScales = w.scales();
         Float inputScale = scales.get(input);
         if (inputScale == null) throw new IllegalStateException("activation " + input + " was not quantized before " + layer);
@@ -60,9 +60,9 @@ final class QdqInt8Encoding extends Float32Encoding {
         float lo = Math.min(0f, min);
         float hi = Math.max(0f, max);
         float scale = hi - lo > 0 ? (hi - lo) / 255f : 1f;
-        int zeroPoint = (int) Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+        int zeroPoint = (int) Math.max(0, Math.min(255, Math.round(-lo / scale)));
         String s = g.scalar(value + "/scale", scale);
-        String z = g.int8s(value + "/zero_point", new long[0], new byte[] {(byte) zeroPoint});
+        String z = g.uint8s(value + "/zero_point", new long[0], new byte[] {(byte) zeroPoint});
         String q = g.node("QuantizeLinear", value + "/quantize", List.of(value, s, z));
         String dq = g.node("DequantizeLinear", value + "/dequantize", List.of(q, s, z));
         scales.put(dq, scale);

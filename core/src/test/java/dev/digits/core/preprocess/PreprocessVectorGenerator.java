@@ -1,8 +1,5 @@
 package dev.digits.core.preprocess;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,14 +10,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Regenerates the shared test vectors in {@code src/test/resources/preprocess-vectors/} from the Java
- * implementation. Off by default, since the vectors are the contract the JavaScript is checked against: run it only
- * after a deliberate change of the algorithm, made in both languages, with
- * {@code mvn -q -B -o -pl core test -Dtest=PreprocessVectorGenerator -Ddigits.regenerateVectors=true}
- * and then run {@code node --test web/test/} to see the JavaScript agree.
+ * Regenerates the shared test vectors in {@code core/src/test/resources/preprocess-vectors/} from the Java
+ * implementation. A program, not a test (so no build runs it or reports it as skipped), since the vectors are the
+ * contract the JavaScript is checked against: run it only after a deliberate change of the algorithm, made in both
+ * languages, from the repository root with
+ * <pre>
+ * ./mvnw -q -B -o -pl core test-compile
+ * java -cp core/target/classes:core/target/test-classes dev.digits.core.preprocess.PreprocessVectorGenerator
+ * node --test web/test/
+ * </pre>
+ * The last command checks that the JavaScript agrees. An argument (or {@code -Ddigits.vectorsDir=...}) names another
+ * directory to write to. Unchanged inputs and algorithm give byte-identical files, so {@code git status} shows only
+ * what really changed. {@link #inputs()} is also what {@code PreprocessVectorTest} checks the stored inputs against.
  */
-@EnabledIfSystemProperty(named = "digits.regenerateVectors", matches = "true")
-class PreprocessVectorGenerator {
+final class PreprocessVectorGenerator {
+    private PreprocessVectorGenerator() {
+    }
 
     /** The inputs, by name; each is described in the vector file it becomes. */
     static Map<String, Input> inputs() {
@@ -77,9 +82,21 @@ class PreprocessVectorGenerator {
         return in;
     }
 
-    @Test
-    void regenerate() throws IOException {
-        Path dir = Paths.get(System.getProperty("digits.vectorsDir", "src/test/resources/preprocess-vectors"));
+    public static void main(String[] args) throws IOException {
+        Path dir = args.length > 0 ? Paths.get(args[0]) : defaultDirectory();
+        regenerate(dir);
+        System.out.println("Wrote " + inputs().size() + " vectors to " + dir.toAbsolutePath().normalize());
+    }
+
+    /** {@code digits.vectorsDir}, else the vectors' source folder seen from the repository root or from core. */
+    private static Path defaultDirectory() {
+        String set = System.getProperty("digits.vectorsDir");
+        if (set != null) return Paths.get(set);
+        Path fromRoot = Paths.get("core/src/test/resources/preprocess-vectors");
+        return Files.isDirectory(fromRoot) ? fromRoot : Paths.get("src/test/resources/preprocess-vectors");
+    }
+
+    static void regenerate(Path dir) throws IOException {
         Files.createDirectories(dir);
         DigitPreprocessor pre = DigitPreprocessor.defaults();
         List<String> written = new ArrayList<>();

@@ -3,8 +3,7 @@ package dev.digits.serve.browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Playwright;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import dev.digits.serve.RequiredRuntime;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -45,24 +44,21 @@ final class Chromium implements AutoCloseable {
     static final class Required implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            if (Files.isExecutable(EXECUTABLE) || onCi()) return ConditionEvaluationResult.enabled("Chromium required");
+            if (Files.isExecutable(EXECUTABLE) || RequiredRuntime.onCi()) return ConditionEvaluationResult.enabled("Chromium required");
             return ConditionEvaluationResult.disabled(missing() + " (browser tests skipped)");
         }
-    }
-
-    private static boolean onCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     private static String missing() {
         return "Chromium not found at " + EXECUTABLE + "; install it with: apt-get install -y chromium chromium-driver";
     }
 
-    /** Fails when Chromium is missing (test classes are disabled by {@link Required} before, outside CI). */
+    /**
+     * Fails under CI when Chromium is missing, skips elsewhere (test classes are disabled by {@link Required} before,
+     * outside CI).
+     */
     static void assumeInstalled() {
-        if (Files.isExecutable(EXECUTABLE)) return;
-        if (onCi()) Assertions.fail(missing() + " (CI=true: browser tests must run)");
-        Assumptions.abort(missing() + " (browser tests skipped)");
+        RequiredRuntime.require(Files.isExecutable(EXECUTABLE), missing());
     }
 
     /** Starts Chromium with an empty profile in {@code userDataDir}. */

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Concurrent requests share model runs, and each still gets its own answers. */
 class MicroBatcherTest {
@@ -73,7 +74,11 @@ class MicroBatcherTest {
                 float[] pixels = TestModels.mnistPixels(i);
                 queued.add(pool.submit(() -> batcher.classify(pixels, 1)));
             }
-            while (batcher.queued() < 5) Thread.sleep(5);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (batcher.queued() < 5) {
+                assertTrue(System.nanoTime() < deadline, "only " + batcher.queued() + " of 5 requests queued within 30 s");
+                Thread.sleep(5);
+            }
             gated.gate.countDown();
             assertArrayEquals(model.predict(TestModels.mnistPixels(0)), firstAnswer.get()[0], 1e-5f);
             for (int i = 1; i <= 5; i++) {
