@@ -6,7 +6,7 @@ import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.core.recognition.Recognition;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.digits.android;
 
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.serve.DigitsServer;
 import dev.digits.serve.ServerConfig;
-import dev.digits.train.TrainedModel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,9 +13,6 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -39,12 +36,12 @@ final class DigitsServerFixture implements AutoCloseable {
     }
 
     /**
-     * Starts a server whose model {@code cnn} has one version: {@code modelDir}'s spec, weights and card with
-     * {@code tflite} as {@code export/cnn.tflite}.
+     * Starts a server whose model {@code cnn} has one version: the exported model directory {@code modelDir} (spec,
+     * weights, card and its verified {@code export/}).
      */
-    static DigitsServerFixture start(Path root, Path modelDir, Path tflite) throws IOException {
+    static DigitsServerFixture start(Path root, Path modelDir) throws IOException {
         Path version = root.resolve("cnn").resolve("versions").resolve("1");
-        for (Map.Entry<String, Path> f : versionFiles(modelDir, tflite).entrySet()) {
+        for (Map.Entry<String, Path> f : versionFiles(modelDir).entrySet()) {
             Path target = version.resolve(f.getKey());
             Files.createDirectories(target.getParent());
             Files.copy(f.getValue(), target);
@@ -54,12 +51,18 @@ final class DigitsServerFixture implements AutoCloseable {
         return new DigitsServerFixture(server, root);
     }
 
-    private static Map<String, Path> versionFiles(Path modelDir, Path tflite) {
+    /** The files of a version: the model's own and everything its export holds, by path inside the version. */
+    private static Map<String, Path> versionFiles(Path modelDir) throws IOException {
         Map<String, Path> files = new LinkedHashMap<>();
-        for (String own : new String[]{TrainedModel.SPEC_FILE, TrainedModel.WEIGHTS_FILE, TrainedModel.CARD_FILE}) {
+        for (String own : new String[]{ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE, ModelArtifact.CARD_FILE}) {
             files.put(own, modelDir.resolve(own));
         }
-        files.put("export/cnn.tflite", tflite);
+        Path export = modelDir.resolve(ModelArtifact.EXPORT_DIR);
+        try (java.util.stream.Stream<Path> all = Files.walk(export)) {
+            for (Path f : (Iterable<Path>) all.filter(Files::isRegularFile).sorted()::iterator) {
+                files.put(ModelArtifact.EXPORT_DIR + "/" + export.relativize(f).toString().replace('\\', '/'), f);
+            }
+        }
         return files;
     }
 
@@ -72,10 +75,10 @@ final class DigitsServerFixture implements AutoCloseable {
      * Uploads a new version of {@code cnn} through the administration API (a zip of the model directory), which the
      * server verifies and makes the latest.
      */
-    void publish(Path modelDir, Path tflite) throws IOException {
+    void publish(Path modelDir) throws IOException {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(zip)) {
-            for (Map.Entry<String, Path> f : versionFiles(modelDir, tflite).entrySet()) {
+            for (Map.Entry<String, Path> f : versionFiles(modelDir).entrySet()) {
                 out.putNextEntry(new ZipEntry(f.getKey()));
                 Files.copy(f.getValue(), out);
                 out.closeEntry();
@@ -131,11 +134,7 @@ final class DigitsServerFixture implements AutoCloseable {
     }
 
     static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.digits.core.artifact.Digests.sha256(file);
     }
 
     @Override

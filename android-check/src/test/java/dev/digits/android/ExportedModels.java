@@ -1,5 +1,10 @@
 package dev.digits.android;
 
+import dev.digits.convert.ExportFormat;
+import dev.digits.convert.ExportPipeline;
+import dev.digits.convert.ExportSource;
+import dev.digits.convert.LoadedModel;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.Quantization;
 import dev.digits.convert.tflite.TfliteExporter;
@@ -13,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,6 +35,7 @@ final class ExportedModels {
     private static TrainedModel model;
     private static Path directory;
     private static Path smallModelDirectory;
+    private static Path exportedDirectory;
     private static final Map<Quantization, Path> FILES = new EnumMap<>(Quantization.class);
 
     private ExportedModels() {
@@ -55,23 +62,60 @@ final class ExportedModels {
     }
 
     /**
-     * A second cnn, trained on fewer images, as a model directory with its float32 export in
-     * {@code export/cnn.tflite}: what {@code digits train} and {@code digits export} leave for a server to serve.
+     * A second cnn, trained on fewer images, as {@code digits train} and {@code digits export --format tflite,onnx}
+     * leave it for a server: spec, weights, card and an {@code export/} with {@code cnn.tflite}, {@code cnn.onnx} (which
+     * the server runs) and the manifest listing both.
      */
     static synchronized Path smallModelDirectory() {
         trained();
         if (smallModelDirectory == null) {
             try {
-                Path dir = directory.resolve("cnn-small");
-                TrainedModel small = QuickModels.train("cnn", SMALL_TRAIN_IMAGES, dir);
-                new TfliteExporter().export(small, ExportOptions.builder().build(), dir.resolve("export/cnn.tflite"));
-                small.close();
+                Path dir = directory.resolve("cnn-small").resolve("cnn");
+                try (TrainedModel small = QuickModels.train("cnn", SMALL_TRAIN_IMAGES, dir)) {
+                    export(dir, small);
+                }
                 smallModelDirectory = dir;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return smallModelDirectory;
+    }
+
+    /** {@link #trained()}'s directory copied and exported as {@link #smallModelDirectory()} is: another version to publish. */
+    static synchronized Path trainedExportedDirectory() {
+        TrainedModel m = trained();
+        if (exportedDirectory == null) {
+            try {
+                Path dir = directory.resolve("cnn-exported").resolve("cnn");
+                Files.createDirectories(dir);
+                for (String f : new String[] {ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE, ModelArtifact.CARD_FILE}) {
+                    Files.copy(trainedDirectory().resolve(f), dir.resolve(f));
+                }
+                export(dir, m);
+                exportedDirectory = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return exportedDirectory;
+    }
+
+    /** TFLite and ONNX float32, verified on 1,000 test images against {@code model} in PyTorch. */
+    private static void export(Path dir, TrainedModel model) throws IOException {
+        LoadedModel reference = new LoadedModel() {
+            @Override
+            public float[][] predict(float[] pixels, int n) {
+                return model.predictBatch(pixels, n);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        ExportPipeline.withAllFormats().withLatencyImages(10).run(ExportPipeline.Request.builder().modelDirectory(dir)
+                .reference(reference, "DJL/PyTorch").formats(List.of(ExportFormat.TFLITE, ExportFormat.ONNX))
+                .testImages(TestData.mnist().test().head(1000)).build());
     }
 
     /** The model exported with {@code quantization}, NHWC float32 input as the app's contract says. */
@@ -82,7 +126,7 @@ final class ExportedModels {
                 ExportOptions.Builder options = ExportOptions.builder().quantization(q);
                 if (q == Quantization.FULL_INT8) options.representative(TestData.mnist().train().head(500));
                 Path file = directory.resolve("cnn").resolve("export").resolve("cnn-" + q.id() + ".tflite");
-                new TfliteExporter().export(m, options.build(), file);
+                new TfliteExporter().export(ExportSource.of(m.spec(), m.weights(), m.labels()), options.build(), file);
                 return file;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -1,7 +1,6 @@
 package dev.digits.android;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.digits.convert.Quantization;
 import dev.digits.core.client.InstalledModel;
 import dev.digits.core.client.ModelUpdater;
 import dev.digits.core.client.UpdateResult;
@@ -52,8 +51,8 @@ class ModelUpdateTest {
         work = Files.createTempDirectory("digits-updates");
         Path small = ExportedModels.smallModelDirectory();
         v1Tflite = small.resolve("export/cnn.tflite");
-        v2Tflite = ExportedModels.tflite(Quantization.FLOAT32);
-        server = DigitsServerFixture.start(work.resolve("models"), small, v1Tflite);
+        v2Tflite = ExportedModels.trainedExportedDirectory().resolve("export/cnn.tflite");
+        server = DigitsServerFixture.start(work.resolve("models"), small);
         appFiles = work.resolve("app-files/models").toFile();
         digit = TestData.mnist().test().image(0);
     }
@@ -109,7 +108,7 @@ class ModelUpdateTest {
     @Order(3)
     void aNewVersionOnTheServerIsDownloadedAndReplacesTheOldOne() throws IOException {
         float[] before = classifyWith(updater(null).installed());
-        server.publish(ExportedModels.trainedDirectory(), v2Tflite);
+        server.publish(ExportedModels.trainedExportedDirectory());
         UpdateResult r = updater(server.url()).update();
         assertEquals(UpdateStatus.DOWNLOADED, r.status(), r.message());
         assertEquals("2", r.installed().version());
@@ -129,7 +128,7 @@ class ModelUpdateTest {
         assertEquals("1", r.installed().version());
         assertArrayEquals(Files.readAllBytes(v1Tflite), installedBytes());
         // Back to version 2 for the failure cases below: they must keep it.
-        server.publish(ExportedModels.trainedDirectory(), v2Tflite);
+        server.publish(ExportedModels.trainedExportedDirectory());
         assertEquals("3", updater(server.url()).update().installed().version());
     }
 

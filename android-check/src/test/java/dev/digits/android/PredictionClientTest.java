@@ -8,7 +8,7 @@ import dev.digits.core.preprocess.DigitPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +19,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,9 +34,8 @@ class PredictionClientTest {
     @BeforeAll
     static void startServer() throws IOException {
         reference = ExportedModels.trained();
-        Path tflite = ExportedModels.tflite(Quantization.FLOAT32);
         server = DigitsServerFixture.start(Files.createTempDirectory("digits-predict").resolve("models"),
-                ExportedModels.trainedDirectory(), tflite);
+                ExportedModels.trainedExportedDirectory());
         client = PredictionClient.builder().server(server.url() + "/").build();
     }
 
@@ -113,8 +111,7 @@ class PredictionClientTest {
     @Test
     void aStoppedServerIsOneClearMessage() throws IOException {
         DigitsServerFixture shortLived = DigitsServerFixture.start(
-                Files.createTempDirectory("digits-stopped").resolve("models"), ExportedModels.trainedDirectory(),
-                ExportedModels.tflite(Quantization.FLOAT32));
+                Files.createTempDirectory("digits-stopped").resolve("models"), ExportedModels.trainedExportedDirectory());
         String url = shortLived.url();
         PredictionClient c = PredictionClient.builder().server(url).build();
         assertTrue(c.predictPixels(TestData.mnist().test().image(1)).found());

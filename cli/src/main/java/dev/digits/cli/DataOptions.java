@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /** Where MNIST comes from: {@code --data DIR}, else {@code DIGITS_DATA_DIR}, else the per-user cache (downloading). */
 final class DataOptions {
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Directory with the four MNIST files (gzip or raw). Default: $DIGITS_DATA_DIR, else ~/.cache/digits/mnist (downloaded when missing).")
+            description = "MNIST's four files (gzip or raw); for a model trained on other data, that data. Default: $DIGITS_DATA_DIR, else ~/.cache/digits/mnist (downloaded when missing).")
     Path data;
 
     Dataset loadMnist() throws IOException {

@@ -1,12 +1,6 @@
 package dev.digits.cli;
 
-import dev.digits.convert.ExportFailedException;
-import dev.digits.convert.UnsupportedModelException;
-import dev.digits.core.model.ModelSpecException;
-import dev.digits.serve.ServerStartException;
-import dev.digits.serve.registry.ModelRegistryException;
-import dev.digits.train.ModelDirectoryException;
-import dev.digits.train.data.DatasetException;
+import dev.digits.core.error.DigitsException;
 import picocli.CommandLine;
 
 import java.io.FileNotFoundException;
@@ -15,8 +9,8 @@ import java.nio.file.NoSuchFileException;
 
 /**
  * Turns exceptions into one clear line and a documented exit code. Mistakes a user can make (a bad file, an unknown
- * model, an impossible architecture) are {@link ExitCodes#INVALID_INPUT}; anything else is a failure of ours, shown
- * with its stack trace only under {@code --verbose}.
+ * model, an impossible architecture) are {@link DigitsException}s whose kind gives the code; anything else is a
+ * failure of ours, exit code 1, shown with its stack trace under {@code --verbose}.
  */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
@@ -34,13 +28,14 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         return code;
     }
 
+    /**
+     * The exit code of {@code e}: a {@link DigitsException}'s kind decides it (the one mapping, shared with the
+     * server's HTTP statuses); files the user named that are missing or unreadable are invalid input; anything else
+     * is a failure of ours.
+     */
     static int exitCode(Throwable e) {
-        if (e instanceof ExportFailedException) return ExitCodes.VERIFICATION_FAILED;
-        if (e instanceof DatasetException || e instanceof ModelSpecException || e instanceof ModelDirectoryException
-                || e instanceof NoSuchFileException || e instanceof FileNotFoundException || e instanceof AccessDeniedException
-                || e instanceof UserInputException || e instanceof IllegalArgumentException
-                || e instanceof UnsupportedModelException || e instanceof ServerStartException
-                || e instanceof ModelRegistryException) {
+        if (e instanceof DigitsException) return ((DigitsException) e).kind().exitCode();
+        if (e instanceof NoSuchFileException || e instanceof FileNotFoundException || e instanceof AccessDeniedException) {
             return ExitCodes.INVALID_INPUT;
         }
         return ExitCodes.FAILURE;

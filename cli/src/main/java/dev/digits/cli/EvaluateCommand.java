@@ -1,5 +1,6 @@
 package dev.digits.cli;
 
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.train.Evaluation;
 import dev.digits.train.Plots;
 import dev.digits.train.TrainedModel;
@@ -14,8 +15,10 @@ import java.util.concurrent.Callable;
 
 /** {@code digits evaluate}: accuracy, per-class precision and recall and the confusion matrix on the MNIST test set. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a trained model on the full MNIST test set (10,000 images).",
-        footer = {"", "Examples:", "  digits evaluate models/cnn", "  digits evaluate models/cnn --plots /tmp/eval"})
+        description = {"Evaluate a trained model: digit models on the full MNIST test set (10,000 images), others on the",
+                "held-out images of the data they were trained on (--data DIR, split again as their card records)."},
+        footer = {"", "Examples:", "  digits evaluate models/cnn", "  digits evaluate models/cnn --plots /tmp/eval",
+                "  digits evaluate models/my-images --data my-images/"})
 final class EvaluateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL_DIR", description = "A trained model directory.")
     Path dir;
@@ -31,13 +34,12 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (TrainedModel model = TrainedModel.load(dir)) {
-            Dataset mnist = data.loadMnist();
-            if (!mnist.test().classNames().equals(model.labels())) {
-                throw new UserInputException(dir + " classifies " + model.labels() + ", not MNIST's digits; evaluate it on its own data");
-            }
+        ModelArtifact artifact = ModelArtifact.open(dir);
+        try (TrainedModel model = TrainedModel.load(artifact)) {
+            Dataset mnist = ModelData.of(artifact, data.data);
             Evaluation eval = model.evaluate(mnist.test());
-            System.out.println("Model " + dir + " (" + model.spec().name() + ") on the MNIST test set");
+            System.out.println("Model " + dir + " (" + model.spec().name() + ") on " + (mnist.name().equals("mnist")
+                    ? "the MNIST test set" : "the held-out images of " + mnist.name()));
             System.out.print(eval.report());
             if (plots != null) {
                 Plots.confusionMatrix(eval, plots.resolve("confusion-matrix.png"), model.spec().name());

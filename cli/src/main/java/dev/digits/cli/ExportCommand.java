@@ -4,15 +4,19 @@ import dev.digits.convert.ExportFormat;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportPipeline;
 import dev.digits.convert.ExportReport;
+import dev.digits.convert.LoadedModel;
 import dev.digits.convert.Quantization;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.train.Provenance;
+import dev.digits.train.TrainedModel;
 import dev.digits.train.data.Dataset;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -22,12 +26,14 @@ import java.util.concurrent.Callable;
 /** {@code digits export}: TFLite, ONNX and TF.js files, quantized as asked, each verified in its real runtime. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convert a trained model for devices and verify every file in its real runtime (TFLite interpreter,",
-                "ONNX Runtime, TF.js) on the full MNIST test set against the trained model. Files go to MODEL_DIR/export/,",
-                "with report.json and report.md; a float32 file that disagrees (max probability difference > 1e-4) fails the",
-                "export (exit code 4) and is not left behind."},
+                "ONNX Runtime, TF.js) against the trained model: digit models on the full MNIST test set, others on the",
+                "held-out images of their own data (--data). Files go to MODEL_DIR/export/ with manifest.json (every verified",
+                "file and its sha256), report.json and report.md; a float32 file that disagrees (max probability difference",
+                "> 1e-4) fails the export (exit code 4) and is not left behind."},
         footer = {"", "Examples:", "  digits export models/cnn --format tflite", "  digits export models/cnn --format all --quantize all",
                 "  digits export models/mlp512 --format tflite --input-layout flat   # the ML Kit sample's [1,784] contract",
-                "  digits export models/cnn --format tflite --input-type uint8       # raw 0-255 pixels, scaling inside"})
+                "  digits export models/cnn --format tflite --input-type uint8       # raw 0-255 pixels, scaling inside",
+                "  digits export models/my-images --data my-images/                  # a retrained model, on its own held-out images"})
 final class ExportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL_DIR", description = "A trained model directory.")
     Path dir;
@@ -62,7 +68,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelDirectory md = ModelDirectory.open(dir);
+        ModelArtifact artifact = ModelArtifact.open(dir);
         Set<ExportFormat> fs = EnumSet.noneOf(ExportFormat.class);
         for (String f : formats) {
             if (f.equalsIgnoreCase("all")) fs.addAll(EnumSet.allOf(ExportFormat.class));
@@ -73,21 +79,45 @@ final class ExportCommand implements Callable<Integer> {
             if (q.equalsIgnoreCase("all")) qs.addAll(EnumSet.allOf(Quantization.class));
             else qs.add(Quantization.parse(q));
         }
-        Dataset mnist = data.loadMnist();
-        if (!md.labels().equals(mnist.test().classNames())) {
-            throw new UserInputException(dir + " classifies " + md.labels() + ", not MNIST's digits; export it with the Java API"
-                    + " (ExportPipeline) and its own test images");
-        }
-        // Calibration for full-integer quantization: a fixed slice of the training set, as TF's converter is given.
-        ImageSet calibration = mnist.train().head(1000);
+        export(artifact, ModelData.of(artifact, data.data), fs, qs, options());
+        return ExitCodes.OK;
+    }
+
+    private ExportOptions.Builder options() {
         ExportOptions.Builder options = ExportOptions.builder().inputType(inputType).author(author).version(version);
         if (layout != null) options.layout(layout);
-        ExportReport report = ExportPipeline.withAllFormats().withProgress(System.out).run(ExportPipeline.Request.builder()
-                .modelDirectory(dir).formats(fs).quantizations(qs).options(options.representative(calibration).build())
-                .testImages(mnist.test()).calibrationImages(calibration).build());
+        return options;
+    }
+
+    /**
+     * Exports {@code artifact} in {@code formats} × {@code quantizations}, every file verified on {@code data}'s test
+     * images against the trained weights running in DJL/PyTorch, and prints the report.
+     */
+    static ExportReport export(ModelArtifact artifact, Dataset data, Set<ExportFormat> formats, Set<Quantization> quantizations,
+                               ExportOptions.Builder options) throws IOException {
+        // Calibration for full-integer quantization: a fixed slice of the training set, as TF's converter is given.
+        ImageSet calibration = data.train().head(1000);
+        ExportReport report;
+        try (TrainedModel trained = TrainedModel.load(artifact)) {
+            LoadedModel reference = new LoadedModel() {
+                @Override
+                public float[][] predict(float[] pixels, int n) {
+                    return trained.predictBatch(pixels, n);
+                }
+
+                @Override
+                public void close() {
+                    // Closed with the trained model below.
+                }
+            };
+            report = ExportPipeline.withAllFormats().withProgress(System.out).run(ExportPipeline.Request.builder()
+                    .modelDirectory(artifact.path()).reference(reference, Provenance.engine())
+                    .formats(formats).quantizations(quantizations).options(options.representative(calibration).build())
+                    .testImages(data.test()).calibrationImages(calibration).build());
+        }
         System.out.println();
         System.out.print(report.table());
-        System.out.println("Files and report (report.md, report.json) in " + md.exportDirectory().toAbsolutePath());
-        return ExitCodes.OK;
+        System.out.println("Files, manifest and report (report.md, report.json) in " + artifact.exportDirectory().toAbsolutePath());
+        return report;
     }
 }

@@ -1,15 +1,14 @@
 package dev.digits.cli;
 
 import dev.digits.train.Evaluation;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.Trainer;
 import dev.digits.train.data.Dataset;
-import dev.digits.train.data.DatasetException;
 import dev.digits.train.data.DatasetFormat;
 import dev.digits.train.data.FolderDataset;
 import dev.digits.train.data.IdxDatasets;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.data.StratifiedSampling;
 import dev.digits.train.transfer.Retrainer;
 import dev.digits.train.transfer.TransferPlan;
@@ -109,14 +108,14 @@ final class RetrainCommand implements Callable<Integer> {
                 .batchSize(batchSize).seed(seed);
         if (freeze != null) settings.freeze(freeze);
         if (fineTuneLearningRate != null) settings.fineTuneLearningRate(fineTuneLearningRate);
-        ModelDirectory baseModel = ModelDirectory.open(base);
+        ModelArtifact baseModel = ModelArtifact.open(base);
 
         Map<String, Object> card = new LinkedHashMap<>();
         DatasetFormat layout = format != null ? DatasetFormat.parse(format) : DatasetFormat.detect(data);
         Dataset dataset = layout == DatasetFormat.IDX ? loadIdx(card) : loadFolder(baseModel, card);
         if (trainPerClass != null) {
             ImageSet sample = StratifiedSampling.perClass(dataset.train(), trainPerClass, seed);
-            dataset = new Dataset(dataset.name(), sample, dataset.test(), dataset.checksums());
+            dataset = dataset.withTrain(sample);
             card.put("trainPerClass", trainPerClass);
             System.out.printf(Locale.ROOT, "Training on %d images per class (%,d in all)%n", trainPerClass, sample.size());
         }
@@ -130,7 +129,7 @@ final class RetrainCommand implements Callable<Integer> {
         return report(retrainer.retrain(dataset, out), dataset, out);
     }
 
-    private int trainFromScratch(TransferPlan plan, ModelDirectory baseModel, Dataset dataset, Map<String, Object> card, Path out)
+    private int trainFromScratch(TransferPlan plan, ModelArtifact baseModel, Dataset dataset, Map<String, Object> card, Path out)
             throws IOException {
         if (freeze != null || fineTuneEpochs > 0 || fineTuneLearningRate != null) {
             throw new UserInputException("--from-scratch trains every layer from random weights: --freeze and the fine-tune options do not apply");
@@ -154,7 +153,7 @@ final class RetrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private Dataset loadFolder(ModelDirectory baseModel, Map<String, Object> card) throws IOException {
+    private Dataset loadFolder(ModelArtifact baseModel, Map<String, Object> card) throws IOException {
         if (labels != null || labelsFile != null) {
             throw new UserInputException("--labels and --labels-file name the classes of IDX data; in a folder dataset the class names"
                     + " are the folder names — rename the folders instead");
@@ -183,14 +182,7 @@ final class RetrainCommand implements Callable<Integer> {
             names = new ArrayList<>();
             for (String line : Files.readAllLines(labelsFile)) if (!line.isBlank()) names.add(line.strip());
         }
-        Dataset idx;
-        try {
-            idx = IdxDatasets.load(dirName(data), data, names);
-        } catch (DatasetException e) {
-            if (names == null || !e.getMessage().startsWith("label ")) throw e;
-            throw new UserInputException("the labels name " + names.size() + " classes but " + data + " has more label values ("
-                    + e.getMessage() + "); give one name per class");
-        }
+        Dataset idx = IdxDatasets.load(dirName(data), data, names);
         if (names != null) {
             int[] counts = idx.train().classCounts();
             int used = counts.length;

@@ -1,14 +1,25 @@
 package dev.digits.cli;
 
-import dev.digits.serve.DigitsServer;
+import dev.digits.convert.ExportFormat;
+import dev.digits.convert.ExportOptions;
+import dev.digits.convert.Quantization;
+import dev.digits.core.artifact.ExportManifest;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.serve.ServerConfig;
+import dev.digits.serve.ServerMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 /** {@code digits serve}: the prediction API, model downloads for devices and the web app, until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -29,28 +40,58 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--default-model", paramLabel = "NAME", description = "Model answering requests that name none.")
     String defaultModel;
 
+    @Option(names = "--no-export", description = "Refuse model directories without a verified ONNX export instead of exporting them first.")
+    boolean noExport;
+
+    @Mixin
+    DataOptions data;
+
     @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws Exception {
         ServerConfig.Builder config = ServerConfig.builder().host(host).port(port);
-        if (models != null) config.models(models);
+        if (models != null) {
+            if (!noExport) exportWhatIsNotExported(models);
+            config.models(models);
+        }
         if (defaultModel != null) config.defaultModel(defaultModel);
         String token = System.getenv("DIGITS_ADMIN_TOKEN");
         if (token != null && !token.isBlank()) config.adminToken(token);
-        DigitsServer server = DigitsServer.start(config.build());
-        CountDownLatch stopped = new CountDownLatch(1);
-        // Ctrl-C: stop accepting, let requests in flight finish, unload models.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "digits-shutdown"));
-        String shown = "0.0.0.0".equals(host) ? "localhost" : host;
-        System.out.println("Digits is serving on http://" + shown + ":" + server.port() + "/  (API: /api/v1/predict,"
-                + " models: /api/v1/models, OpenAPI: /openapi.json; Ctrl-C to stop)");
-        if (token != null && !token.isBlank()) System.out.println("Administration enabled (bearer token from DIGITS_ADMIN_TOKEN).");
-        stopped.await();
+        ServerMain.serveUntilStopped(config.build(), System.out);
         return ExitCodes.OK;
+    }
+
+    /**
+     * The server runs only verified ONNX files and never converts: every model directory under {@code root}
+     * (straight under it, or a numbered version) whose export lacks a float32 ONNX file verified against its
+     * current weights is exported and verified here first, as {@code digits export --format onnx} would.
+     */
+    private void exportWhatIsNotExported(Path root) throws IOException {
+        if (!Files.isDirectory(root)) return;
+        List<Path> dirs = new ArrayList<>();
+        try (Stream<Path> children = Files.list(root)) {
+            for (Path model : (Iterable<Path>) children.sorted()::iterator) {
+                if (!Files.isDirectory(model) || model.getFileName().toString().startsWith(".")) continue;
+                if (Files.isRegularFile(model.resolve(ModelArtifact.SPEC_FILE))) dirs.add(model);
+                Path versions = model.resolve("versions");
+                if (Files.isDirectory(versions)) {
+                    try (Stream<Path> vs = Files.list(versions)) {
+                        vs.filter(v -> Files.isRegularFile(v.resolve(ModelArtifact.SPEC_FILE))).sorted().forEach(dirs::add);
+                    }
+                }
+            }
+        }
+        for (Path dir : dirs) {
+            ModelArtifact artifact = ModelArtifact.open(dir);
+            Optional<ExportManifest> manifest = artifact.manifest();
+            boolean current = manifest.isPresent() && manifest.get().entry("onnx", "float32").isPresent()
+                    && manifest.get().weightsSha256().equals(artifact.weightsSha256());
+            if (current) continue;
+            System.out.println(dir + " has no verified ONNX export of its weights: exporting it first");
+            ExportCommand.export(artifact, ModelData.of(artifact, data.data), EnumSet.of(ExportFormat.ONNX),
+                    EnumSet.of(Quantization.FLOAT32), ExportOptions.builder());
+        }
     }
 }

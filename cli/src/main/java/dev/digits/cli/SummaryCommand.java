@@ -2,7 +2,7 @@ package dev.digits.cli;
 
 import dev.digits.core.model.Architectures;
 import dev.digits.core.model.ModelSpec;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,7 +31,7 @@ final class SummaryCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelSpec spec;
         if (dir != null) {
-            spec = Files.isDirectory(dir) ? ModelDirectory.open(dir).spec() : Architectures.get(dir.toString());
+            spec = Files.isDirectory(dir) ? ModelArtifact.open(dir).spec() : Architectures.get(dir.toString());
         } else {
             spec = Architectures.get(model == null ? "cnn" : model);
         }

@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
         Dataset mnist = data.loadMnist();
         if (limit != null) {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
-            mnist = new Dataset(mnist.name(), mnist.train().head(limit), mnist.test(), mnist.checksums());
+            mnist = mnist.withTrain(mnist.train().head(limit));
         }
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,

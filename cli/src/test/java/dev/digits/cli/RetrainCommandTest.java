@@ -1,9 +1,8 @@
 package dev.digits.cli;
 
 import dev.digits.core.model.SafeTensors;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.train.QuickModels;
-import dev.digits.train.TrainedModel;
 import dev.digits.train.transfer.ImageFolders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,9 +44,9 @@ class RetrainCommandTest {
         assertTrue(r.out().contains("3 classes, 60 images") && r.out().contains("seven"), r.out());
         assertTrue(r.out().contains("training dense_2 on 48 images, validating on 12"), r.out());
         assertTrue(r.out().contains("Validation accuracy") && r.out().contains("digits export " + out), r.out());
-        ModelDirectory md = ModelDirectory.open(out);
+        ModelArtifact md = ModelArtifact.open(out);
         assertEquals(List.of("one", "seven", "zero"), md.labels());
-        Map<?, ?> training = (Map<?, ?>) md.card().get("training");
+        Map<?, ?> training = (Map<?, ?>) md.card().training();
         assertEquals("digit", training.get("preprocessing"));
         assertEquals("folder", training.get("dataFormat"));
         assertTrue(((Map<?, ?>) training.get("transfer")).containsKey("fineTune"));
@@ -62,9 +61,9 @@ class RetrainCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Training on 10 images per class (100 in all)"), r.out());
         assertTrue(r.out().contains("training dense_1, dense_2 on 100 images, validating on 10,000"), r.out());
-        ModelDirectory md = ModelDirectory.open(out);
+        ModelArtifact md = ModelArtifact.open(out);
         assertEquals("nine", md.labels().get(9));
-        assertEquals(10, ((Number) ((Map<?, ?>) md.card().get("training")).get("trainPerClass")).intValue());
+        assertEquals(10, ((Number) ((Map<?, ?>) md.card().training()).get("trainPerClass")).intValue());
     }
 
     @Test
@@ -73,13 +72,13 @@ class RetrainCommandTest {
         CliTest.Run r = run("retrain", "--base", base.toString(), "--data", images("scratch", 6).toString(), "--epochs", "1",
                 "--from-scratch", "--output", out.toString());
         assertEquals(0, r.code(), r.err());
-        ModelDirectory md = ModelDirectory.open(out);
+        ModelArtifact md = ModelArtifact.open(out);
         assertEquals("cnn-scratch", md.spec().name());
         assertEquals(3, md.spec().classes());
-        Map<?, ?> training = (Map<?, ?>) md.card().get("training");
+        Map<?, ?> training = (Map<?, ?>) md.card().training();
         assertTrue(String.valueOf(training.get("baseline")).contains("from scratch") && !training.containsKey("transfer"), training.toString());
-        float[] baseConv = SafeTensors.read(base.resolve(TrainedModel.WEIGHTS_FILE)).get("conv2d_1.weight").data();
-        float[] conv = SafeTensors.read(out.resolve(TrainedModel.WEIGHTS_FILE)).get("conv2d_1.weight").data();
+        float[] baseConv = SafeTensors.read(base.resolve(ModelArtifact.WEIGHTS_FILE)).get("conv2d_1.weight").data();
+        float[] conv = SafeTensors.read(out.resolve(ModelArtifact.WEIGHTS_FILE)).get("conv2d_1.weight").data();
         assertFalse(java.util.Arrays.equals(baseConv, conv));
         CliTest.Run mixed = run("retrain", "--base", base.toString(), "--data", dir.resolve("scratch").toString(), "--from-scratch",
                 "--freeze", "2");

@@ -1,5 +1,6 @@
 package dev.digits.convert;
 
+import dev.digits.core.error.InvalidInputException;
 import java.util.Locale;
 
 /** The file formats Digits writes. */
@@ -25,6 +26,6 @@ public enum ExportFormat {
     /** Parses a command-line name; the error lists the accepted ones. */
     public static ExportFormat parse(String s) {
         for (ExportFormat f : values()) if (f.id.equals(s.toLowerCase(Locale.ROOT))) return f;
-        throw new IllegalArgumentException("unknown format '" + s + "'; choose tflite, onnx, tfjs or all");
+        throw new InvalidInputException("unknown format '" + s + "'; choose tflite, onnx, tfjs or all");
     }
 }

@@ -1,10 +1,8 @@
 package dev.digits.convert;
 
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
+import dev.digits.core.error.InvalidInputException;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * What an export should look like. Defaults follow the contract Android MNIST apps use: input {@code [1,28,28,1]}
@@ -37,7 +35,6 @@ public final class ExportOptions {
     private final ImageSet representative;
     private final String author;
     private final String version;
-    private final Map<String, Object> modelCard;
 
     private ExportOptions(Builder b) {
         this.quantization = b.quantization;
@@ -46,7 +43,6 @@ public final class ExportOptions {
         this.representative = b.representative;
         this.author = b.author;
         this.version = b.version;
-        this.modelCard = b.modelCard;
     }
 
     public static Builder builder() {
@@ -61,7 +57,6 @@ public final class ExportOptions {
         b.representative = representative;
         b.author = author;
         b.version = version;
-        b.modelCard = modelCard;
         return b;
     }
 
@@ -96,14 +91,6 @@ public final class ExportOptions {
         return version;
     }
 
-    /**
-     * The exported model's card ({@code model-card.json}: name, architecture, provenance, ...), empty when unknown;
-     * exporters copy what they can of it into the file's metadata so provenance travels with the artifact.
-     */
-    public Map<String, Object> modelCard() {
-        return modelCard;
-    }
-
     /** Settings; all optional. */
     public static final class Builder {
         private Quantization quantization = Quantization.FLOAT32;
@@ -112,7 +99,6 @@ public final class ExportOptions {
         private ImageSet representative;
         private String author = "Digits";
         private String version = "1";
-        private Map<String, Object> modelCard = Map.of();
 
         public Builder quantization(Quantization q) {
             this.quantization = q;
@@ -144,20 +130,13 @@ public final class ExportOptions {
             return this;
         }
 
-        /** The model card to carry into the file's metadata (see {@link ExportOptions#modelCard()}). */
-        public Builder modelCard(Map<String, Object> card) {
-            // Copied in order (and null values allowed): the card is JSON as read.
-            this.modelCard = card == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(card));
-            return this;
-        }
-
         /** Checks combinations: integer input types need a matching quantization, INT8 needs full-integer. */
         public ExportOptions build() {
             if (inputType == InputType.INT8 && quantization != Quantization.FULL_INT8) {
-                throw new IllegalArgumentException("int8 input needs --quantize int8 (full-integer quantization)");
+                throw new InvalidInputException("int8 input needs --quantize int8 (full-integer quantization)");
             }
             if (quantization == Quantization.FULL_INT8 && representative == null) {
-                throw new IllegalArgumentException("full-integer quantization needs representative training images for calibration");
+                throw new InvalidInputException("full-integer quantization needs representative training images for calibration");
             }
             return new ExportOptions(this);
         }

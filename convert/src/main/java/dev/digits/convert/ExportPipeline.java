@@ -2,11 +2,13 @@ package dev.digits.convert;
 
 import dev.digits.convert.ExportReport.Row;
 import dev.digits.convert.ExportReport.Status;
-import dev.digits.convert.onnx.OnnxExporter;
-import dev.digits.train.Evaluation;
-import dev.digits.train.ModelDirectory;
-import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.convert.ExportOptions.InputLayout;
+import dev.digits.core.artifact.Digests;
+import dev.digits.core.artifact.ExportManifest;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.artifact.VerificationSample;
+import dev.digits.core.data.ImageSet;
+import dev.digits.core.error.InvalidInputException;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -67,11 +70,8 @@ public final class ExportPipeline {
     private static final int WARM_UP_RUNS = 50;
     private static final int BATCH = 500;
 
-    /** The exporter class of each format; found at run time so a build without one still exports the others. */
-    private static final Map<ExportFormat, String> EXPORTER_CLASSES = Map.of(
-            ExportFormat.TFLITE, "dev.digits.convert.tflite.TfliteExporter",
-            ExportFormat.ONNX, OnnxExporter.class.getName(),
-            ExportFormat.TFJS, "dev.digits.convert.tfjs.TfjsExporter");
+    /** Images of the test set kept with the export as its {@link VerificationSample}. */
+    public static final int SAMPLE_IMAGES = 256;
 
     private final Map<ExportFormat, Exporter> exporters;
     private final Map<ExportFormat, String> unavailable;
@@ -107,23 +107,26 @@ public final class ExportPipeline {
     }
 
     /**
-     * A pipeline with the TFLite, ONNX and TF.js exporters of this build. An exporter missing from the class path, or
-     * one that cannot start, makes its format report "format not available in this build" instead of failing.
+     * A pipeline with the exporters of this build, found by {@link ServiceLoader}. A format whose exporter is
+     * missing, or cannot start, reports "format not available in this build" instead of failing the others.
      */
     public static ExportPipeline withAllFormats() {
         Map<ExportFormat, Exporter> found = new EnumMap<>(ExportFormat.class);
         Map<ExportFormat, String> missing = new EnumMap<>(ExportFormat.class);
-        for (ExportFormat f : ExportFormat.values()) {
-            String name = EXPORTER_CLASSES.get(f);
+        for (ServiceLoader.Provider<Exporter> p : ServiceLoader.load(Exporter.class).stream().toList()) {
             try {
-                Exporter e = Class.forName(name).asSubclass(Exporter.class).getDeclaredConstructor().newInstance();
-                found.put(f, e);
-            } catch (ClassNotFoundException e) {
-                missing.put(f, "format not available in this build (" + name + " is not on the class path)");
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                Exporter e = p.get();
+                found.putIfAbsent(e.format(), e);
+            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                // Which format it was for is unknown until it starts; the missing formats below say so.
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
-                missing.put(f, "format not available in this build (" + name + " cannot start: " + cause + ")");
+                for (ExportFormat f : ExportFormat.values()) missing.putIfAbsent(f, "format not available in this build ("
+                        + p.type().getName() + " cannot start: " + cause + ")");
             }
+        }
+        for (ExportFormat f : ExportFormat.values()) {
+            if (found.containsKey(f)) missing.remove(f);
+            else missing.putIfAbsent(f, "format not available in this build (no " + f.id() + " exporter on the class path)");
         }
         return new ExportPipeline(found, missing, null, DEFAULT_LATENCY_IMAGES);
     }
@@ -155,8 +158,12 @@ public final class ExportPipeline {
         private final ExportOptions options;
         private final ImageSet testImages;
         private final ImageSet calibrationImages;
+        private final LoadedModel reference;
+        private final String referenceRuntime;
 
         private Request(Builder b) {
+            this.reference = b.reference;
+            this.referenceRuntime = b.referenceRuntime;
             this.modelDirectory = b.modelDirectory;
             this.formats = b.formats;
             this.quantizations = b.quantizations;
@@ -177,6 +184,20 @@ public final class ExportPipeline {
             private ExportOptions options = ExportOptions.builder().build();
             private ImageSet testImages;
             private ImageSet calibrationImages;
+            private LoadedModel reference;
+            private String referenceRuntime;
+
+            /**
+             * Required: the model every file is compared with — the trained weights running in their training
+             * runtime, which the caller opens and closes. Whatever runs them, only its predictions are used.
+             *
+             * @param runtime what runs it, for the report (e.g. {@code DJL/PyTorch 2.7.1})
+             */
+            public Builder reference(LoadedModel model, String runtime) {
+                this.reference = model;
+                this.referenceRuntime = runtime;
+                return this;
+            }
 
             /** Required: the trained model's directory. */
             public Builder modelDirectory(Path dir) {
@@ -216,6 +237,7 @@ public final class ExportPipeline {
 
             public Request build() {
                 if (modelDirectory == null) throw new IllegalArgumentException("modelDirectory is required: the directory `digits train` wrote");
+                if (reference == null) throw new IllegalArgumentException("reference is required: the trained weights to compare every file with");
                 if (testImages == null || testImages.size() == 0) {
                     throw new IllegalArgumentException("testImages are required: the labelled images to verify every exported file on");
                 }
@@ -238,44 +260,144 @@ public final class ExportPipeline {
      * @throws IOException           when the model directory cannot be read or the report cannot be written
      */
     public ExportReport run(Request request) throws IOException {
-        ModelDirectory md = ModelDirectory.open(request.modelDirectory);
-        Path exportDir = md.exportDirectory();
+        ModelArtifact artifact = ModelArtifact.open(request.modelDirectory);
+        ExportSource source = ExportSource.of(artifact);
+        String weightsSha256 = artifact.weightsSha256();
+        Path exportDir = artifact.exportDirectory();
         Files.createDirectories(exportDir);
         ImageSet test = request.testImages;
+        if (test.height() * test.width() != artifact.spec().inputShape().size()) {
+            throw new InvalidInputException("the test images are " + test.height() + "×" + test.width() + " but model "
+                    + artifact.name() + " takes " + artifact.spec().inputShape().size() + " values per image");
+        }
+        if (test.classNames().size() != artifact.labels().size()) {
+            throw new InvalidInputException("the test images have " + test.classNames().size() + " classes " + test.classNames()
+                    + " but model " + artifact.name() + " has " + artifact.labels().size() + " " + artifact.labels()
+                    + "; verify it on images of its own classes");
+        }
+        progress("Reference: " + artifact.name() + " in " + request.referenceRuntime + " on " + test.size() + " test images");
+        LoadedModel model = request.reference;
+        float[][] reference = predictWithProgress(model, test, "reference");
+        double referenceLatency = latency(pixels -> model.predict(pixels, 1), test);
         List<Row> rows = new ArrayList<>();
-        ExportReport report;
-        try (TrainedModel model = TrainedModel.load(request.modelDirectory)) {
-            if (test.height() * test.width() != model.inputSize()) {
-                throw new IllegalArgumentException("the test images are " + test.height() + "×" + test.width() + " but model "
-                        + md.name() + " takes " + model.inputSize() + " values per image");
-            }
-            progress("Reference: " + md.name() + " in DJL/PyTorch on " + test.size() + " test images");
-            float[][] reference = model.predictAll(test, BATCH);
-            double referenceLatency = latency(pixels -> model.predictBatch(pixels, 1), test);
-            for (ExportFormat format : request.formats) {
-                for (Quantization q : request.quantizations) {
-                    rows.add(exportOne(model, md, format, q, request, reference));
+        List<ExportManifest.Entry> entries = new ArrayList<>();
+        for (ExportFormat format : request.formats) {
+            for (Quantization q : request.quantizations) {
+                Row row = exportOne(source, artifact, format, q, request, reference);
+                rows.add(row);
+                if (row.status() == Status.OK) {
+                    Exporter exporter = exporters.get(format);
+                    InputLayout layout = request.options.layoutOr(exporter.defaultLayout(artifact.spec()));
+                    entries.add(entry(exportDir, row, request.options, layout, format, q, exporter.runtime(), test.size()));
                 }
             }
-            report = new ExportReport(md.name(), md.spec().name(), Instant.now(), test.size(),
-                    Evaluation.of(test, reference).accuracy(), referenceLatency, ExportReport.thisMachine(), rows);
         }
+        ExportReport report = new ExportReport(artifact.name(), artifact.spec().name(), Instant.now(), test.size(),
+                accuracy(test, reference), referenceLatency, ExportReport.thisMachine(), rows);
         report.write(exportDir);
+        writeManifest(artifact, weightsSha256, entries, test, reference);
         List<String> failures = new ArrayList<>();
         for (Row r : report.rows(Status.FAILED)) failures.add(r.format().id() + " " + r.quantization().id() + ": " + r.message());
         if (!failures.isEmpty()) {
-            throw new ExportFailedException("export of " + md.name() + " failed (failed files were deleted; see "
+            throw new ExportFailedException("export of " + artifact.name() + " failed (failed files were deleted; see "
                     + exportDir.resolve(ExportReport.MARKDOWN_FILE) + "):\n  " + String.join("\n  ", failures), report);
         }
         if (report.rows(Status.OK).isEmpty()) {
             List<String> reasons = new ArrayList<>();
             for (Row r : rows) reasons.add(r.format().id() + " " + r.quantization().id() + ": " + r.outcome());
-            throw new ExportFailedException("nothing could be exported from " + md.name() + ":\n  " + String.join("\n  ", reasons), report);
+            throw new ExportFailedException("nothing could be exported from " + artifact.name() + ":\n  " + String.join("\n  ", reasons), report);
         }
         return report;
     }
 
-    private Row exportOne(TrainedModel model, ModelDirectory md, ExportFormat format, Quantization q, Request request,
+    /**
+     * Writes {@code export/manifest.json} and the verification sample. Files exported earlier from the same weights
+     * stay listed; files from other weights are stale and are deleted, so that everything under {@code export/} is
+     * listed and verified against the weights beside it.
+     */
+    private void writeManifest(ModelArtifact artifact, String weightsSha256, List<ExportManifest.Entry> fresh, ImageSet test,
+                               float[][] reference) throws IOException {
+        Path exportDir = artifact.exportDirectory();
+        List<ExportManifest.Entry> entries = new ArrayList<>(fresh);
+        Optional<ExportManifest> before = Optional.empty();
+        try {
+            before = artifact.manifest();
+        } catch (RuntimeException e) {
+            progress("Replacing an unreadable " + ExportManifest.FILE + ": " + e.getMessage());
+        }
+        if (before.isPresent()) {
+            for (ExportManifest.Entry old : before.get().entries()) {
+                boolean replaced = fresh.stream().anyMatch(e -> e.format().equals(old.format()) && e.quantization().equals(old.quantization()));
+                if (replaced) continue;
+                if (before.get().weightsSha256().equals(weightsSha256) && partsIntact(exportDir, old)) {
+                    entries.add(old);
+                } else {
+                    for (ExportManifest.Part p : old.parts()) deleteRecursively(exportDir.resolve(p.path()));
+                }
+            }
+        }
+        int n = Math.min(SAMPLE_IMAGES, test.size());
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) indices[i] = (int) ((long) i * test.size() / n);
+        ImageSet picked = test.subset(indices);
+        byte[] pixels = new byte[n * test.height() * test.width()];
+        int[] labels = new int[n];
+        float[][] expected = new float[n][];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(picked.rawImage(i), 0, pixels, i * test.height() * test.width(), test.height() * test.width());
+            labels[i] = picked.label(i);
+            expected[i] = reference[indices[i]];
+        }
+        VerificationSample sample = new VerificationSample(test.height(), test.width(), pixels, labels, expected);
+        ExportManifest.write(exportDir, new ExportManifest(artifact.name(), weightsSha256, Instant.now().toString(),
+                ExportReport.thisMachine(), entries, sample), sample);
+    }
+
+    private static boolean partsIntact(Path exportDir, ExportManifest.Entry e) throws IOException {
+        for (ExportManifest.Part p : e.parts()) {
+            Path f = exportDir.resolve(p.path());
+            if (!Files.isRegularFile(f) || !Digests.sha256(f).equals(p.sha256())) return false;
+        }
+        return true;
+    }
+
+    /** The manifest entry of a verified row: every file it consists of with its digest. */
+    private static ExportManifest.Entry entry(Path exportDir, Row row, ExportOptions options, InputLayout layout, ExportFormat format,
+                                              Quantization q,
+                                              String runtime, int testImages)
+            throws IOException {
+        List<ExportManifest.Part> parts = new ArrayList<>();
+        Path main = exportDir.resolve(row.file());
+        parts.add(new ExportManifest.Part(row.file(), Digests.sha256(main), Files.size(main)));
+        if (format == ExportFormat.TFJS) {
+            Path dir = main.getParent();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                    if (f.equals(main) || !Files.isRegularFile(f)) continue;
+                    String rel = exportDir.relativize(f).toString().replace('\\', '/');
+                    parts.add(new ExportManifest.Part(rel, Digests.sha256(f), Files.size(f)));
+                }
+            }
+        }
+        return new ExportManifest.Entry(row.file(), format.id(), q.id(), layout.name(),
+                options.inputType().name().toLowerCase(Locale.ROOT), parts,
+                new ExportManifest.Verification(runtime, testImages, row.accuracy(), row.agreement(),
+                        row.maxDifference(), row.latencyMillis()));
+    }
+
+    private static double accuracy(ImageSet test, float[][] predictions) {
+        int right = 0;
+        for (int i = 0; i < predictions.length; i++) if (argmax(predictions[i]) == test.label(i)) right++;
+        return predictions.length == 0 ? Double.NaN : right / (double) predictions.length;
+    }
+
+    static int argmax(float[] p) {
+        int best = 0;
+        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+        return best;
+    }
+
+    private Row exportOne(ExportSource model, ModelArtifact md, ExportFormat format, Quantization q, Request request,
                           float[][] reference) throws IOException {
         Exporter exporter = exporters.get(format);
         if (exporter == null) {
@@ -290,9 +412,8 @@ public final class ExportPipeline {
         }
         ExportOptions options;
         try {
-            options = request.options.toBuilder().quantization(q).representative(request.calibrationImages)
-                    .modelCard(md.card()).build();
-        } catch (IllegalArgumentException e) {
+            options = request.options.toBuilder().quantization(q).representative(request.calibrationImages).build();
+        } catch (IllegalArgumentException | InvalidInputException e) {
             return Row.without(format, q, Status.SKIPPED, e.getMessage());
         }
         Path exportDir = md.exportDirectory();
@@ -334,6 +455,7 @@ public final class ExportPipeline {
                         "probabilities differ from the trained model by up to %.2e (tolerance %.0e); the file was deleted",
                         a.maxDifference, FLOAT32_TOLERANCE), null, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
             }
+            if (format == ExportFormat.TFJS) readableByAll(staging);
             moveIntoPlace(format == ExportFormat.TFJS ? staging : file, finalPath);
             return new Row(format, q, Status.OK, "", shown, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
         } catch (UnsupportedModelException e) {
@@ -412,14 +534,14 @@ public final class ExportPipeline {
                     throw new IllegalStateException("the file returns " + actual[i].length + " probabilities per image, the model "
                             + reference[i].length);
                 }
-                if (Evaluation.argmax(actual[i]) == Evaluation.argmax(reference[i])) same++;
+                if (argmax(actual[i]) == argmax(reference[i])) same++;
                 for (int j = 0; j < reference[i].length; j++) {
                     double d = Math.abs(actual[i][j] - reference[i][j]);
                     // A NaN sticks (and fails the tolerance) instead of being skipped by the comparison.
                     if (Double.isNaN(d) || d > max) max = d;
                 }
             }
-            return new Agreement(Evaluation.of(test, actual).accuracy(), same / (double) reference.length, max);
+            return new Agreement(accuracy(test, actual), same / (double) reference.length, max);
         }
     }
 
@@ -446,6 +568,15 @@ public final class ExportPipeline {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A temporary directory is its owner's only; a TF.js export is served and downloaded like every other file. */
+    private static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: its default permissions apply.
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.digits.convert;
 
+import dev.digits.core.error.InvalidInputException;
 import java.util.Locale;
 
 /** How weights (and, for full integer, activations) are stored in an exported file. */
@@ -27,6 +28,6 @@ public enum Quantization {
     /** Parses a command-line name; the error lists the accepted ones. */
     public static Quantization parse(String s) {
         for (Quantization q : values()) if (q.id.equals(s.toLowerCase(Locale.ROOT))) return q;
-        throw new IllegalArgumentException("unknown quantization '" + s + "'; choose float32, float16, int8-dynamic, int8 or all");
+        throw new InvalidInputException("unknown quantization '" + s + "'; choose float32, float16, int8-dynamic, int8 or all");
     }
 }

@@ -8,7 +8,12 @@ import dev.digits.core.model.Tensor;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
+import dev.digits.core.artifact.Digests;
+import dev.digits.core.artifact.ExportManifest;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.artifact.VerificationSample;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,19 +43,30 @@ class ExportPipelineTest {
 
     private static ImageSet test;
     private static ImageSet calibration;
+    private static TrainedModel reference;
 
     @BeforeAll
     static void trainOnce() throws IOException {
-        QuickModels.train("cnn", 2000, trained.resolve("cnn")).close();
+        reference = QuickModels.train("cnn", 2000, trained.resolve("cnn"));
         test = TestData.mnist().test();
         calibration = TestData.mnist().train().head(2000);
+    }
+
+    @AfterAll
+    static void close() {
+        reference.close();
+    }
+
+    /** A request for {@code model} compared with the trained network in PyTorch. */
+    private static ExportPipeline.Request.Builder request(Path model) {
+        return ExportPipeline.Request.builder().modelDirectory(model).reference(Sources.reference(reference), "DJL/PyTorch");
     }
 
     /** A fresh copy of the trained model directory (each test gets its own export directory). */
     private Path model() throws IOException {
         Path dir = work.resolve("cnn");
         Files.createDirectories(dir);
-        for (String f : List.of(TrainedModel.SPEC_FILE, TrainedModel.WEIGHTS_FILE, TrainedModel.CARD_FILE)) {
+        for (String f : List.of(ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE, ModelArtifact.CARD_FILE)) {
             Files.copy(trained.resolve("cnn").resolve(f), dir.resolve(f));
         }
         return dir;
@@ -65,12 +81,11 @@ class ExportPipelineTest {
     @Test
     void everyOnnxQuantizationIsVerifiedOnTheWholeTestSetAndReported() throws IOException {
         Path model = model();
-        ExportReport report = ExportPipeline.withAllFormats().withLatencyImages(200).run(ExportPipeline.Request.builder()
-                .modelDirectory(model).formats(List.of(ExportFormat.ONNX)).quantizations(EnumSet.allOf(Quantization.class))
+        ExportReport report = ExportPipeline.withAllFormats().withLatencyImages(200).run(request(model).formats(List.of(ExportFormat.ONNX)).quantizations(EnumSet.allOf(Quantization.class))
                 .testImages(test).calibrationImages(calibration).build());
 
-        assertEquals(List.of("cnn-float16.onnx", "cnn-int8-dynamic.onnx", "cnn-int8.onnx", "cnn.onnx", "report.json", "report.md"),
-                exportDirectoryListing(model));
+        assertEquals(List.of("cnn-float16.onnx", "cnn-int8-dynamic.onnx", "cnn-int8.onnx", "cnn.onnx", "manifest.json", "report.json",
+                "report.md", "verification-images.idx"), exportDirectoryListing(model));
         Row float32 = report.row(ExportFormat.ONNX, Quantization.FLOAT32).orElseThrow();
         assertEquals(Status.OK, float32.status());
         assertTrue(float32.maxDifference() <= ExportPipeline.FLOAT32_TOLERANCE);
@@ -98,13 +113,61 @@ class ExportPipelineTest {
         String md = Files.readString(model.resolve("export/report.md"));
         assertTrue(md.contains("| onnx | int8-dynamic | cnn-int8-dynamic.onnx |"), md);
         assertTrue(md.contains("CPUs") && md.contains("Java"), md);
+
+        // The manifest lists exactly the verified files, with their digests, against these weights.
+        ModelArtifact artifact = ModelArtifact.open(model);
+        ExportManifest manifest = artifact.manifest().orElseThrow();
+        assertEquals(artifact.weightsSha256(), manifest.weightsSha256());
+        assertEquals(4, manifest.entries().size());
+        ExportManifest.Entry onnx = manifest.entry("onnx", "float32").orElseThrow();
+        assertEquals("cnn.onnx", onnx.path());
+        assertEquals(Digests.sha256(model.resolve("export/cnn.onnx")), onnx.sha256());
+        assertEquals(float32.accuracy(), onnx.verification().accuracy(), 1e-12);
+        assertTrue(onnx.verification().runtime().startsWith("ONNX Runtime 1."), onnx.verification().runtime());
+        manifest.checkFiles(artifact.exportDirectory(), List.of("report.json", "report.md"));
+        assertTrue(manifest.verifiedOn().get("cpu") instanceof Map, String.valueOf(manifest.verifiedOn()));
+        VerificationSample sample = manifest.sample(artifact.exportDirectory());
+        assertEquals(ExportPipeline.SAMPLE_IMAGES, sample.size());
+        // Image 1 of the sample is test image 10000 / 256 = 39, with the trained network's own probabilities.
+        assertEquals(test.label(39), sample.label(1));
+        float[] expected = reference.predict(test.image(39));
+        for (int k = 0; k < expected.length; k++) assertEquals(expected[k], sample.expected(1)[k], 1e-6f);
+    }
+
+    @Test
+    void filesOfEarlierWeightsLeaveTheExportAndFilesOfTheseWeightsStayListed() throws IOException {
+        Path model = model();
+        ExportPipeline pipeline = ExportPipeline.withAllFormats().withLatencyImages(10);
+        pipeline.run(request(model).formats(List.of(ExportFormat.ONNX)).quantizations(List.of(Quantization.FLOAT16))
+                .testImages(test.head(500)).build());
+        pipeline.run(request(model).formats(List.of(ExportFormat.ONNX)).testImages(test.head(500)).build());
+        ExportManifest both = ModelArtifact.open(model).manifest().orElseThrow();
+        assertTrue(both.entry("onnx", "float16").isPresent() && both.entry("onnx", "float32").isPresent(), both.entries().toString());
+
+        // Retrained weights: the float16 file of the old ones must not be shipped beside them.
+        Map<String, Tensor> weights = new LinkedHashMap<>(ModelArtifact.open(model).tensors());
+        Tensor bias = weights.get("dense_2.bias");
+        float[] shifted = bias.data().clone();
+        shifted[0] += 1e-3f;
+        weights.put("dense_2.bias", new Tensor(bias.shape(), shifted));
+        dev.digits.core.model.SafeTensors.write(model.resolve(ModelArtifact.WEIGHTS_FILE), weights, Map.of());
+        Files.delete(model.resolve(ModelArtifact.CARD_FILE));
+        try (TrainedModel changed = TrainedModel.load(model)) {
+            ExportPipeline.withAllFormats().withLatencyImages(10).run(ExportPipeline.Request.builder().modelDirectory(model)
+                    .reference(Sources.reference(changed), "DJL/PyTorch").formats(List.of(ExportFormat.ONNX))
+                    .testImages(test.head(500)).build());
+        }
+        ExportManifest after = ModelArtifact.open(model).manifest().orElseThrow();
+        assertEquals(List.of("onnx float32"), after.entries().stream().map(e -> e.format() + " " + e.quantization()).toList());
+        assertFalse(Files.exists(model.resolve("export/cnn-float16.onnx")));
+        after.checkFiles(model.resolve("export"), List.of("report.json", "report.md"));
     }
 
     @Test
     void everyAvailableFormatIsExportedOrSaysWhyNot() throws IOException {
         Path model = model();
         ExportPipeline pipeline = ExportPipeline.withAllFormats().withLatencyImages(50);
-        ExportReport report = pipeline.run(ExportPipeline.Request.builder().modelDirectory(model)
+        ExportReport report = pipeline.run(request(model)
                 .testImages(test.head(2000)).build());
         assertEquals(ExportFormat.values().length, report.rows().size());
         for (ExportFormat f : ExportFormat.values()) {
@@ -135,15 +198,23 @@ class ExportPipelineTest {
         }
 
         @Override
-        public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
-            Map<String, Tensor> weights = new LinkedHashMap<>(model.weights());
+        public String runtime() {
+            return onnx.runtime();
+        }
+
+        @Override
+        public ExportOptions.InputLayout defaultLayout(dev.digits.core.model.ModelSpec spec) {
+            return onnx.defaultLayout(spec);
+        }
+
+        @Override
+        public void export(ExportSource model, ExportOptions options, Path target) throws IOException {
+            Map<String, Tensor> weights = new LinkedHashMap<>(model.tensors());
             Tensor bias = weights.get("dense_2.bias");
             float[] shifted = bias.data().clone();
             shifted[3] += 0.05f;
             weights.put("dense_2.bias", new Tensor(bias.shape(), shifted));
-            try (TrainedModel wrong = new TrainedModel(model.spec(), weights, model.labels())) {
-                onnx.export(wrong, options, target);
-            }
+            onnx.export(new ExportSource(model.spec(), weights, model.card()), options, target);
         }
 
         @Override
@@ -159,11 +230,11 @@ class ExportPipelineTest {
         Files.createDirectories(stale.getParent());
         Files.writeString(stale, "an export of an earlier training run");
         ExportPipeline pipeline = new ExportPipeline(List.of(new WrongWeightsExporter())).withLatencyImages(10);
-        ExportFailedException e = assertThrows(ExportFailedException.class, () -> pipeline.run(ExportPipeline.Request.builder()
-                .modelDirectory(model).formats(List.of(ExportFormat.ONNX)).testImages(test.head(1000)).build()));
+        ExportFailedException e = assertThrows(ExportFailedException.class, () -> pipeline.run(request(model).formats(List.of(ExportFormat.ONNX)).testImages(test.head(1000)).build()));
 
         assertTrue(e.getMessage().contains("onnx float32") && e.getMessage().contains("tolerance"), e.getMessage());
-        assertEquals(List.of("report.json", "report.md"), exportDirectoryListing(model));
+        assertEquals(List.of("manifest.json", "report.json", "report.md", "verification-images.idx"), exportDirectoryListing(model));
+        assertTrue(ModelArtifact.open(model).manifest().orElseThrow().entries().isEmpty());
         Row row = e.report().row(ExportFormat.ONNX, Quantization.FLOAT32).orElseThrow();
         assertEquals(Status.FAILED, row.status());
         assertTrue(row.maxDifference() > ExportPipeline.FLOAT32_TOLERANCE);
@@ -183,7 +254,17 @@ class ExportPipelineTest {
         }
 
         @Override
-        public void export(TrainedModel model, ExportOptions options, Path target) {
+        public String runtime() {
+            return "none";
+        }
+
+        @Override
+        public ExportOptions.InputLayout defaultLayout(dev.digits.core.model.ModelSpec spec) {
+            return ExportOptions.InputLayout.NHWC;
+        }
+
+        @Override
+        public void export(ExportSource model, ExportOptions options, Path target) {
             throw new UnsupportedModelException("layer conv2d_1 cannot be expressed; use onnx");
         }
 
@@ -197,7 +278,7 @@ class ExportPipelineTest {
     void anUnsupportedFormatOrQuantizationIsRecordedWithoutStoppingTheOthers() throws IOException {
         Path model = model();
         ExportPipeline pipeline = new ExportPipeline(List.of(new RefusingExporter(), new OnnxExporter())).withLatencyImages(10);
-        ExportReport report = pipeline.run(ExportPipeline.Request.builder().modelDirectory(model)
+        ExportReport report = pipeline.run(request(model)
                 .formats(List.of(ExportFormat.TFLITE, ExportFormat.ONNX, ExportFormat.TFJS))
                 .quantizations(List.of(Quantization.FLOAT32, Quantization.FLOAT16, Quantization.FULL_INT8))
                 .testImages(test.head(500)).build());
@@ -211,15 +292,15 @@ class ExportPipelineTest {
         assertEquals(Status.SKIPPED, int8.status());
         assertTrue(int8.message().contains("calibration"), int8.message());
         assertTrue(report.row(ExportFormat.TFJS, Quantization.FLOAT32).orElseThrow().message().contains("no exporter"));
-        assertEquals(List.of("cnn-float16.onnx", "cnn.onnx", "report.json", "report.md"), exportDirectoryListing(model));
+        assertEquals(List.of("cnn-float16.onnx", "cnn.onnx", "manifest.json", "report.json", "report.md", "verification-images.idx"),
+                exportDirectoryListing(model));
     }
 
     @Test
     void nothingExportableFailsNamingEveryReason() throws IOException {
         Path model = model();
         ExportPipeline pipeline = new ExportPipeline(List.of(new RefusingExporter())).withLatencyImages(10);
-        ExportFailedException e = assertThrows(ExportFailedException.class, () -> pipeline.run(ExportPipeline.Request.builder()
-                .modelDirectory(model).formats(List.of(ExportFormat.TFLITE)).testImages(test.head(100)).build()));
+        ExportFailedException e = assertThrows(ExportFailedException.class, () -> pipeline.run(request(model).formats(List.of(ExportFormat.TFLITE)).testImages(test.head(100)).build()));
         assertTrue(e.getMessage().startsWith("nothing could be exported from cnn"), e.getMessage());
         assertTrue(e.getMessage().contains("layer conv2d_1 cannot be expressed"), e.getMessage());
         assertFalse(Files.exists(model.resolve("export/cnn.tflite")));
@@ -228,7 +309,10 @@ class ExportPipelineTest {
     @Test
     void aRequestWithoutTestImagesIsRefusedNamingWhatIsMissing() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ExportPipeline.Request.builder().modelDirectory(work).build());
+                () -> request(work).build());
         assertTrue(e.getMessage().startsWith("testImages are required"), e.getMessage());
+        IllegalArgumentException noReference = assertThrows(IllegalArgumentException.class,
+                () -> ExportPipeline.Request.builder().modelDirectory(work).testImages(test).build());
+        assertTrue(noReference.getMessage().startsWith("reference is required"), noReference.getMessage());
     }
 }

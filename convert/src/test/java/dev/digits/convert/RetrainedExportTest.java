@@ -2,12 +2,12 @@ package dev.digits.convert;
 
 import dev.digits.convert.tflite.TfliteExporter;
 import dev.digits.train.Evaluation;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.data.Dataset;
 import dev.digits.train.data.FolderDataset;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.transfer.ImageFolders;
 import dev.digits.train.transfer.Retrainer;
 import org.junit.jupiter.api.Test;
@@ -50,11 +50,11 @@ class RetrainedExportTest {
 
         List<String> labels = List.of("circle", "hook", "stick");
         Path file = dir.resolve("retrained.tflite");
-        ExportOptions options = ExportOptions.builder().modelCard(ModelDirectory.open(out).card()).build();
+        ExportOptions options = ExportOptions.builder().build();
         TfliteExporter exporter = new TfliteExporter();
         try (TrainedModel model = TrainedModel.load(out)) {
             assertEquals(labels, model.labels());
-            exporter.export(model, options, file);
+            exporter.export(ExportSource.of(ModelArtifact.open(out)), options, file);
 
             // The TFLite Support library's reader, as Android Studio's generated code uses it.
             MetadataExtractor metadata = new MetadataExtractor(ByteBuffer.wrap(Files.readAllBytes(file)));

@@ -52,6 +52,13 @@ import java.util.stream.Stream;
  * embedded in the jar ({@link EmbeddedModel}) is added to it as {@code cnn} version 1, so a fresh machine serves
  * without data, training or network.
  *
+ * <p>Each version is served from the float32 ONNX file its export manifest ({@code export/manifest.json}, written by
+ * {@code digits export}) lists, run by ONNX Runtime after it has been checked against the weights, the model card and
+ * the manifest's verification sample; a version without a verified export is not served (its files still download).
+ * Versions are loaded on a background loader, never on a request's thread: every model's latest before the server
+ * listens, others while there is room under {@link ServerConfig#maxLoadedVersions()}, and any other one when a
+ * request asks for it (that request answers 503 with {@code Retry-After}).
+ *
  * <h2>Shutdown</h2>
  * The server's threads keep the JVM running until {@link #close()}, which stops accepting connections, lets requests
  * in flight finish (up to {@link ServerConfig#drainTimeout()}), then unloads the models; {@code /health} answers 503

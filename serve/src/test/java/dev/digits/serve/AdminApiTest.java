@@ -1,6 +1,8 @@
 package dev.digits.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.serve.registry.EmbeddedModel;
 import dev.digits.serve.registry.ModelRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,13 +24,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The administration API over real HTTP: authentication, upload with verification, activation and rollback. */
+/**
+ * The administration API over real HTTP: authentication, upload with verification, activation and rollback. An
+ * upload must carry the export {@code digits export} wrote, and every check of what the server will run — weights,
+ * card and manifest agreeing, every export file matching its digest, the ONNX file reproducing the manifest's
+ * probabilities — refuses it with a 4xx naming the reason, while the previous version keeps serving.
+ */
 class AdminApiTest {
     private static final String TOKEN = "test-admin-token-0123456789";
     private static final String[] AUTH = {"Authorization", "Bearer " + TOKEN};
 
     private static byte[] secondZip;
     private static String secondSha;
+    private static String embeddedSha;
 
     @TempDir
     Path root;
@@ -42,6 +50,7 @@ class AdminApiTest {
         secondZip = TestModels.zip(second);
         secondSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(second.resolve("weights.safetensors"))));
+        embeddedSha = TestModels.weightsSha256(TestModels.embeddedModel());
     }
 
     @BeforeEach
@@ -65,11 +74,32 @@ class AdminApiTest {
         return r.json().get("model");
     }
 
-    private static void assertError(Http.Response r, int status, String detailPart) {
+    private void assertError(Http.Response r, int status, String detailPart) {
         assertEquals(status, r.status, r.text());
         JsonNode body = r.json();
         assertTrue(body.has("error"), r.text());
         assertTrue(body.get("detail").asText().contains(detailPart), r.text());
+        assertFalse(body.get("detail").asText().contains(root.toString()), "no server path in " + r.text());
+    }
+
+    /** The upload was refused and changed nothing: version 1, the embedded model, keeps serving. */
+    private void assertNothingChanged() throws Exception {
+        assertEquals(1, server.models().registry().model("cnn").versions().size());
+        JsonNode model = predictModel();
+        assertEquals(1, model.get("version").asInt());
+        assertEquals(embeddedSha, model.get("sha256").asText());
+        try (var entries = Files.list(root.resolve("cnn"))) {
+            assertTrue(entries.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no staging left behind");
+        }
+    }
+
+    /** A copy of the embedded model (with its whole export) to tamper with. */
+    private Path embeddedCopy(String name) throws Exception {
+        Path dir = root.resolveSibling(root.getFileName() + "-" + name);
+        TestModels.deleteTree(dir);
+        Files.createDirectories(dir);
+        EmbeddedModel.copyTo(dir);
+        return dir;
     }
 
     @Test
@@ -123,8 +153,8 @@ class AdminApiTest {
     void anUploadAsMultipartFilesNamedByTheirPathIsAccepted() throws Exception {
         Path second = TestModels.secondModel();
         Http.Multipart form = new Http.Multipart();
-        for (String f : new String[]{"spec.json", "weights.safetensors", "model-card.json"}) {
-            form.file(f, f, "application/octet-stream", Files.readAllBytes(second.resolve(f)));
+        for (Map.Entry<String, Path> f : TestModels.servedFiles(second).entrySet()) {
+            form.file(f.getKey(), f.getKey(), "application/octet-stream", Files.readAllBytes(f.getValue()));
         }
         Http.Response r = http.postMultipart("/api/v1/admin/models/cnn/versions", form, AUTH);
         assertEquals(201, r.status, r.text());
@@ -133,16 +163,9 @@ class AdminApiTest {
 
     @Test
     void aZipHoldingTheModelInOneFolderIsAccepted() throws Exception {
-        Path second = TestModels.secondModel();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (String f : new String[]{"spec.json", "weights.safetensors", "model-card.json"}) {
-                zip.putNextEntry(new ZipEntry("cnn/" + f));
-                zip.write(Files.readAllBytes(second.resolve(f)));
-                zip.closeEntry();
-            }
-        }
-        assertEquals(201, upload("", bytes.toByteArray()).status);
+        Http.Response r = upload("", TestModels.zip(TestModels.secondModel(), "cnn/"));
+        assertEquals(201, r.status, r.text());
+        assertEquals(secondSha, predictModel().get("sha256").asText());
     }
 
     @Test
@@ -182,15 +205,82 @@ class AdminApiTest {
     @Test
     void anUntrainedModelFailsVerificationAndNothingChanges() throws Exception {
         Path untrained = root.resolveSibling(root.getFileName() + "-untrained");
-        TestModels.untrainedCopy(TestModels.secondModel(), untrained);
+        TestModels.untrainedCopy(untrained);
         Http.Response r = upload("", TestModels.zip(untrained));
         assertError(r, 422, "known digits");
-        assertEquals(1, server.models().registry().model("cnn").versions().size());
-        assertEquals(1, predictModel().get("version").asInt());
-        try (var entries = Files.list(root.resolve("cnn"))) {
-            assertTrue(entries.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no staging left behind");
-        }
+        assertNothingChanged();
         TestModels.deleteTree(untrained);
+    }
+
+    @Test
+    void anOnnxFileSwappedForAnotherModelsIsRefusedByItsDigestAndTheServedVersionStays() throws Exception {
+        Path swapped = embeddedCopy("swapped");
+        Files.copy(TestModels.secondModel().resolve(TestModels.ONNX), swapped.resolve(TestModels.ONNX),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Http.Response r = upload("", TestModels.zip(swapped));
+        assertError(r, 422, "export/cnn.onnx has sha256");
+        assertTrue(r.json().get("detail").asText().contains("manifest"), r.text());
+        assertNothingChanged();
+        TestModels.deleteTree(swapped);
+    }
+
+    @Test
+    void aSwappedOnnxFileRelistedInTheManifestFailsTheVerificationSample() throws Exception {
+        Path swapped = embeddedCopy("forged");
+        Files.copy(TestModels.secondModel().resolve(TestModels.ONNX), swapped.resolve(TestModels.ONNX),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // Passed off as the embedded model's file: its metadata claims those weights, the manifest its new digest.
+        TestModels.forgeWeightsMetadata(swapped, secondSha, embeddedSha);
+        TestModels.relist(swapped, "cnn.onnx");
+        Http.Response r = upload("", TestModels.zip(swapped));
+        assertError(r, 422, "export/cnn.onnx does not compute what was verified");
+        assertNothingChanged();
+        TestModels.deleteTree(swapped);
+    }
+
+    @Test
+    void aSwappedOnnxFileRelistedInTheManifestIsRefusedByTheWeightsItNames() throws Exception {
+        Path swapped = embeddedCopy("relisted");
+        Files.copy(TestModels.secondModel().resolve(TestModels.ONNX), swapped.resolve(TestModels.ONNX),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        TestModels.relist(swapped, "cnn.onnx");
+        Http.Response r = upload("", TestModels.zip(swapped));
+        assertError(r, 422, "weights_sha256");
+        assertTrue(r.json().get("detail").asText().contains(secondSha), r.text());
+        assertNothingChanged();
+        TestModels.deleteTree(swapped);
+    }
+
+    @Test
+    void anUploadWithoutAnExportIsRefusedNamingTheCommandThatMakesOne() throws Exception {
+        Path bare = embeddedCopy("bare");
+        TestModels.deleteTree(bare.resolve(ModelArtifact.EXPORT_DIR));
+        Http.Response r = upload("", TestModels.zip(bare));
+        assertError(r, 400, "has no verified ONNX export");
+        assertTrue(r.json().get("detail").asText().contains("digits export"), r.text());
+        assertNothingChanged();
+        TestModels.deleteTree(bare);
+    }
+
+    @Test
+    void anExportFileTheManifestDoesNotListIsRefused() throws Exception {
+        Path extra = embeddedCopy("extra");
+        Files.copy(extra.resolve(TestModels.ONNX), extra.resolve("export/unverified.onnx"));
+        assertError(upload("", TestModels.zip(extra)), 422, "export/unverified.onnx is not in the export manifest");
+        assertNothingChanged();
+        TestModels.deleteTree(extra);
+    }
+
+    @Test
+    void weightsChangedWithTheirCardButNotReExportedAreRefused() throws Exception {
+        Path stale = embeddedCopy("stale");
+        Path other = TestModels.secondModel();
+        for (String f : new String[]{"weights.safetensors", "model-card.json"}) {
+            Files.copy(other.resolve(f), stale.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertError(upload("", TestModels.zip(stale)), 422, "export/manifest.json was verified against weights");
+        assertNothingChanged();
+        TestModels.deleteTree(stale);
     }
 
     @Test

@@ -1,13 +1,7 @@
 package dev.digits.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.digits.convert.ExportFormat;
-import dev.digits.convert.ExportOptions;
-import dev.digits.convert.ExportPipeline;
-import dev.digits.convert.Quantization;
-import dev.digits.convert.tfjs.TfjsExporter;
 import dev.digits.serve.registry.EmbeddedModel;
-import dev.digits.train.TrainedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,37 +20,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The catalogue and downloads over real HTTP, on a models directory holding a model in both layouts: version 1 written
- * straight into {@code models/cnn/} and version 2 in {@code models/cnn/versions/2/} with real ONNX (verified by the
- * export pipeline, with its report) and TF.js exports.
+ * straight into {@code models/cnn/} (a second cnn exported as ONNX only) and version 2 in {@code models/cnn/versions/2/}
+ * (the embedded model with every export {@code digits export} made: ONNX, TFLite and TF.js, verified, with its report
+ * and manifest).
  */
 class ModelsApiTest {
     private static DigitsServer server;
     private static Http http;
+    private static Path v1;
     private static Path v2;
-    /** The float32 ONNX file of version 2 (the export pipeline names it after the directory: "2.onnx"). */
-    private static String onnxFile;
+    /** The float32 ONNX file of version 2, which the server runs. */
+    private static final String onnxFile = TestModels.ONNX;
 
     @BeforeAll
     static void start(@TempDir Path root) throws Exception {
         TestModels.ensureEmbeddedModel();
-        Path cnn = root.resolve("cnn");
-        Files.createDirectories(cnn);
-        EmbeddedModel.copyTo(cnn);
-        v2 = cnn.resolve("versions/2");
-        TestModels.copyModel(TestModels.secondModel(), v2);
-        ExportPipeline.withAllFormats().withLatencyImages(10).run(ExportPipeline.Request.builder()
-                .modelDirectory(v2)
-                .formats(List.of(ExportFormat.ONNX))
-                .quantizations(List.of(Quantization.FLOAT32, Quantization.DYNAMIC_INT8))
-                .testImages(TestModels.mnistTest().head(200))
-                .build());
-        try (TrainedModel m = TrainedModel.load(v2)) {
-            new TfjsExporter().export(m, ExportOptions.builder().build(), v2.resolve("export/tfjs/model.json"));
-        }
-        try (java.util.stream.Stream<Path> files = Files.list(v2.resolve("export"))) {
-            onnxFile = "export/" + files.map(f -> f.getFileName().toString())
-                    .filter(n -> n.endsWith(".onnx") && !n.contains("int8")).findFirst().orElseThrow();
-        }
+        v1 = root.resolve("cnn");
+        TestModels.copyModel(TestModels.secondModel(), v1);
+        v2 = v1.resolve("versions/2");
+        Files.createDirectories(v2);
+        EmbeddedModel.copyTo(v2);
         server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).models(root).build());
         http = new Http(server);
     }
@@ -233,8 +215,43 @@ class ModelsApiTest {
     }
 
     @Test
+    void theFileTheServerRunsIsNamedWithTheDigestOfItsVersionedDownload() throws Exception {
+        JsonNode health = http.get("/health").json().get("models").get(0);
+        assertEquals(2, health.get("version").asInt());
+        JsonNode serving = health.get("serving");
+        assertEquals(onnxFile, serving.get("file").asText());
+        assertEquals("onnxruntime", serving.get("runtime").asText());
+        String url = serving.get("url").asText();
+        assertEquals("/api/v1/models/cnn/versions/2/files/" + onnxFile, url);
+        Http.Response download = http.get(url);
+        assertEquals(200, download.status);
+        assertEquals(sha256(download.body), serving.get("sha256").asText(), "the served digest is the download's");
+        assertEquals("\"" + serving.get("sha256").asText() + "\"", download.header("ETag"));
+        assertArrayEquals(Files.readAllBytes(v2.resolve(onnxFile)), download.body);
+
+        JsonNode listed = http.get("/api/v1/models/cnn/versions/2").json().get("serving");
+        assertEquals(serving.get("sha256").asText(), listed.get("sha256").asText());
+        assertEquals(url, listed.get("url").asText());
+        assertTrue(listed.get("loaded").asBoolean());
+        assertEquals(format(http.get("/api/v1/models/cnn/versions/2").json(), "onnx", "float32").get("sha256").asText(),
+                listed.get("sha256").asText(), "the served file is the listed float32 ONNX format");
+    }
+
+    @Test
+    void everyVersionNamesTheFileItIsServedFrom() throws Exception {
+        for (JsonNode v : http.get("/api/v1/models").json().get("models").get(0).get("versions")) {
+            JsonNode serving = v.get("serving");
+            assertEquals(onnxFile, serving.get("file").asText(), v.toString());
+            Path dir = v.get("version").asInt() == 1 ? v1 : v2;
+            assertEquals(sha256(Files.readAllBytes(dir.resolve(onnxFile))), serving.get("sha256").asText());
+            Http.Response download = http.get(serving.get("url").asText());
+            assertEquals("\"" + serving.get("sha256").asText() + "\"", download.header("ETag"));
+        }
+    }
+
+    @Test
     void anUnknownFileAnswers404() {
-        Http.Response r = http.get("/api/v1/models/cnn/versions/2/files/export/cnn.tflite");
+        Http.Response r = http.get("/api/v1/models/cnn/versions/2/files/export/nosuch.tflite");
         assertEquals(404, r.status);
         assertTrue(r.json().has("detail"));
     }

@@ -36,6 +36,25 @@ class OperationsApiTest extends DefaultServerTest {
         assertEquals("cnn", m.get("name").asText());
         assertEquals(1, m.get("version").asInt());
         assertEquals("onnxruntime", m.get("backend").asText(), "the cnn runs in ONNX Runtime");
+        JsonNode serving = m.get("serving");
+        assertEquals(TestModels.ONNX, serving.get("file").asText(), "the verified float32 ONNX file of the export");
+        assertEquals("onnxruntime", serving.get("runtime").asText());
+        assertEquals(64, serving.get("sha256").asText().length(), serving.toString());
+    }
+
+    @Test
+    void aModelWithoutAVerifiedExportIsNotServed(@TempDir Path root) throws Exception {
+        Path cnn = root.resolve("cnn");
+        Files.createDirectories(cnn);
+        EmbeddedModel.copyTo(cnn);
+        TestModels.deleteTree(cnn.resolve("export"));
+        try (DigitsServer bare = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).models(root).build())) {
+            Http client = new Http(bare);
+            assertEquals(503, client.get("/health").status);
+            assertEquals(503, client.post("/api/v1/predict", "image/png", TestModels.mnistPng(0)).status);
+            JsonNode version = client.get("/api/v1/models/cnn/versions/1").json();
+            assertTrue(!version.has("serving"), "no file to serve: " + version);
+        }
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.digits.core.preprocess.DigitPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.serve.registry.EmbeddedModel;
-import dev.digits.train.TrainedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,13 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PredictApiTest {
     private static DigitsServer server;
     private static Http http;
-    private static TrainedModel reference;
+    /** The embedded model's float32 ONNX file in the tests' own ONNX Runtime session. */
+    private static OnnxReference reference;
 
     @BeforeAll
     static void start(@TempDir Path tmp) throws Exception {
         TestModels.ensureEmbeddedModel();
         EmbeddedModel.copyTo(tmp);
-        reference = TrainedModel.load(tmp);
+        reference = OnnxReference.open(tmp.resolve(TestModels.ONNX));
         server = DigitsServer.start(ServerConfig.builder().port(0).accessLog(false).maxBodyBytes(200_000)
                 .maxImageSide(1000).build());
         http = new Http(server);
@@ -45,7 +45,7 @@ class PredictApiTest {
         if (reference != null) reference.close();
     }
 
-    /** What the trained model answers for an image file, preprocessed as the server does. */
+    /** What the exported model answers for an image file, preprocessed as the server does. */
     private static float[] expected(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();

@@ -1,6 +1,6 @@
 package dev.digits.train;
 
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -133,6 +133,23 @@ public final class Evaluation {
         for (int[] row : confusion) rows.add(row.clone());
         m.put("confusionMatrix", rows);
         return m;
+    }
+
+    /** The figures as the model card stores them. */
+    public dev.digits.core.artifact.ModelCard.Metrics toMetrics() {
+        Map<String, Double> recall = new LinkedHashMap<>();
+        Map<String, Double> precision = new LinkedHashMap<>();
+        for (int c = 0; c < classes.size(); c++) {
+            recall.put(classes.get(c), round(recall(c)));
+            precision.put(classes.get(c), round(precision(c)));
+        }
+        List<List<Integer>> rows = new ArrayList<>();
+        for (int[] row : confusion) {
+            List<Integer> r = new ArrayList<>();
+            for (int v : row) r.add(v);
+            rows.add(r);
+        }
+        return new dev.digits.core.artifact.ModelCard.Metrics(round(accuracy()), round(loss), total, recall, precision, rows);
     }
 
     private static double round(double v) {

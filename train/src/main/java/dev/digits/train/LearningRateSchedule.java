@@ -1,5 +1,6 @@
 package dev.digits.train;
 
+import dev.digits.core.error.InvalidInputException;
 import ai.djl.training.tracker.Tracker;
 
 import java.util.List;
@@ -20,7 +21,7 @@ public final class LearningRateSchedule {
     /** Checks a schedule name; the error lists the accepted ones. */
     public static String parse(String name) {
         if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown learning-rate schedule '" + name + "'; choose one of " + NAMES);
+            throw new InvalidInputException("unknown learning-rate schedule '" + name + "'; choose one of " + NAMES);
         }
         return name;
     }

@@ -1,7 +1,7 @@
 package dev.digits.train;
 
 import dev.digits.core.io.AtomicFiles;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;

@@ -22,6 +22,11 @@ public final class Provenance {
         return m;
     }
 
+    /** The engine that trains and runs networks in this module, e.g. {@code DJL 0.35.1 / PyTorch 2.7.1}. */
+    public static String engine() {
+        return "DJL " + Engine.getDjlVersion() + " / PyTorch " + Engines.pytorch().getVersion();
+    }
+
     /** This build's version, from the jar manifest ("dev" when run from classes). */
     public static String version() {
         String v = Provenance.class.getPackage().getImplementationVersion();

@@ -1,5 +1,6 @@
 package dev.digits.train;
 
+import dev.digits.core.artifact.ModelArtifact;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -8,7 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.SafeTensors;
 import dev.digits.core.model.Tensor;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.nn.Network;
 
 import java.io.IOException;
@@ -29,13 +30,6 @@ import java.util.Map;
  * }</pre>
  */
 public final class TrainedModel implements AutoCloseable {
-    /** Architecture file inside a model directory. */
-    public static final String SPEC_FILE = "spec.json";
-    /** Weights file inside a model directory (safetensors, PyTorch layouts, spec parameter names). */
-    public static final String WEIGHTS_FILE = "weights.safetensors";
-    /** Model card file inside a model directory. */
-    public static final String CARD_FILE = "model-card.json";
-
     private final ModelSpec spec;
     private final Map<String, Tensor> weights;
     private final List<String> labels;
@@ -61,8 +55,12 @@ public final class TrainedModel implements AutoCloseable {
 
     /** Reads the model in {@code dir} (written by the trainer). */
     public static TrainedModel load(Path dir) throws IOException {
-        ModelDirectory md = ModelDirectory.open(dir);
-        return new TrainedModel(md.spec(), SafeTensors.read(md.weightsFile()), md.labels());
+        return load(ModelArtifact.open(dir));
+    }
+
+    /** The network of {@code artifact}, its weights checked against the card's digest. */
+    public static TrainedModel load(ModelArtifact artifact) throws IOException {
+        return new TrainedModel(artifact.spec(), artifact.tensors(), artifact.labels());
     }
 
     public ModelSpec spec() {
@@ -134,7 +132,7 @@ public final class TrainedModel implements AutoCloseable {
     /** Writes weights atomically into {@code dir}. */
     void saveWeights(Path dir) throws IOException {
         Files.createDirectories(dir);
-        SafeTensors.write(dir.resolve(WEIGHTS_FILE), weights, Map.of("format", "digits", "architecture", spec.name()));
+        SafeTensors.write(dir.resolve(ModelArtifact.WEIGHTS_FILE), weights, Map.of("format", "digits", "architecture", spec.name()));
     }
 
     @Override

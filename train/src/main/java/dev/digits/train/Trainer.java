@@ -1,5 +1,10 @@
 package dev.digits.train;
 
+import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.artifact.Digests;
+import dev.digits.core.artifact.InputContract;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.artifact.ModelCard;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -19,7 +24,7 @@ import dev.digits.core.model.Shape;
 import dev.digits.core.model.Tensor;
 import dev.digits.train.data.Dataset;
 import dev.digits.train.data.DatasetException;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.nn.Network;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -39,7 +44,7 @@ import java.util.Random;
 
 /**
  * Trains a network described by a {@link ModelSpec} with DJL's PyTorch engine on the CPU, and writes a complete model
- * directory (see {@link ModelDirectory}). The trainer holds the settings; what it returns is an immutable
+ * directory (see {@link ModelArtifact}). The trainer holds the settings; what it returns is an immutable
  * {@link TrainedModel}.
  *
  * <pre>{@code
@@ -184,13 +189,13 @@ public final class Trainer {
 
         /** Checks every setting; the error names the setting and what it accepts. */
         public Trainer build() {
-            if (spec == null) throw new IllegalArgumentException("architecture is required: e.g. Architectures.get(\"cnn\")");
-            if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
-            if (batchSize < 1 || batchSize > 65536) throw new IllegalArgumentException("batch size must be 1..65536, got " + batchSize);
-            if (!(learningRate > 0 && learningRate < 10)) throw new IllegalArgumentException("learning rate must be in (0, 10), got " + learningRate);
+            if (spec == null) throw new InvalidInputException("architecture is required: e.g. Architectures.get(\"cnn\")");
+            if (epochs < 1) throw new InvalidInputException("epochs must be at least 1, got " + epochs);
+            if (batchSize < 1 || batchSize > 65536) throw new InvalidInputException("batch size must be 1..65536, got " + batchSize);
+            if (!(learningRate > 0 && learningRate < 10)) throw new InvalidInputException("learning rate must be in (0, 10), got " + learningRate);
             LearningRateSchedule.parse(schedule);
-            if (!OPTIMIZERS.contains(optimizer)) throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
-            if (!LOSSES.contains(loss)) throw new IllegalArgumentException("unknown loss '" + loss + "'; choose one of " + LOSSES);
+            if (!OPTIMIZERS.contains(optimizer)) throw new InvalidInputException("unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
+            if (!LOSSES.contains(loss)) throw new InvalidInputException("unknown loss '" + loss + "'; choose one of " + LOSSES);
             return new Trainer(this);
         }
     }
@@ -221,13 +226,13 @@ public final class Trainer {
         if (resume) {
             Path state = checkpoints.resolve("state.json");
             if (!Files.isRegularFile(state)) {
-                throw new ModelDirectoryException("nothing to resume in " + output + ": no complete checkpoint (checkpoints/state.json)");
+                throw new InvalidInputException("nothing to resume in " + output + ": no complete checkpoint (checkpoints/state.json)");
             }
             Map<String, Object> st = Json.parseObject(Files.readString(state));
             int done = ((Number) st.get("epoch")).intValue();
-            ModelSpec saved = ModelSpec.read(output.resolve(TrainedModel.SPEC_FILE));
+            ModelSpec saved = ModelSpec.read(output.resolve(ModelArtifact.SPEC_FILE));
             if (!saved.equals(spec)) {
-                throw new ModelDirectoryException("the checkpoint in " + output + " is of architecture " + saved.name()
+                throw new InvalidInputException("the checkpoint in " + output + " is of architecture " + saved.name()
                         + ", not " + spec.name() + "; resume with the same --model");
             }
             startWeights = SafeTensors.read(checkpoints.resolve(String.format("epoch-%03d.safetensors", done)));
@@ -235,7 +240,7 @@ public final class Trainer {
             startEpoch = done + 1;
             if (progress) out.printf("Resuming %s from epoch %d of %d%n", output, done, epochs);
         }
-        AtomicFiles.writeString(output.resolve(TrainedModel.SPEC_FILE), spec.toJson());
+        AtomicFiles.writeString(output.resolve(ModelArtifact.SPEC_FILE), spec.toJson());
 
         Engines.seed(seed);
         Instant started = Instant.now();
@@ -267,8 +272,7 @@ public final class Trainer {
         trained.saveWeights(output);
         history.write(output.resolve("history.csv"));
         Evaluation test = trained.evaluate(validation);
-        AtomicFiles.writeString(output.resolve(TrainedModel.CARD_FILE),
-                Json.writePretty(card(data, history, test, started, output)));
+        card(data, history, test, started, output).write(output.resolve(ModelArtifact.CARD_FILE));
         Plots.trainingCurves(history, output.resolve("training-curves.png"), spec.name());
         Plots.confusionMatrix(test, output.resolve("confusion-matrix.png"), spec.name());
         Plots.misclassified(validation, test, output.resolve("misclassified.png"), 64);
@@ -394,20 +398,8 @@ public final class Trainer {
         AtomicFiles.writeString(dir.resolve("state.json"), Json.writePretty(state));
     }
 
-    private Map<String, Object> card(Dataset data, TrainingHistory history, Evaluation test, Instant started, Path output)
+    private ModelCard card(Dataset data, TrainingHistory history, Evaluation test, Instant started, Path output)
             throws IOException {
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("format", "digits-model/1");
-        card.put("name", output.toAbsolutePath().normalize().getFileName().toString());
-        card.put("architecture", spec.name());
-        card.put("description", spec.description());
-        card.put("parameters", spec.parameterCount());
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("shape", spec.inputShape().hwc());
-        input.put("range", new double[] {0, 1});
-        input.put("polarity", "light ink on a dark background (MNIST)");
-        card.put("input", input);
-        card.put("labels", data.train().classNames());
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("dataset", data.name());
         training.put("trainImages", data.train().size());
@@ -425,12 +417,6 @@ public final class Trainer {
         training.put("startedAt", started.toString());
         training.put("finishedAt", Instant.now().toString());
         training.putAll(extraCard);
-        card.put("training", training);
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("test", test.toJson());
-        card.put("metrics", metrics);
-        card.put("weightsSha256", dev.digits.train.data.Mnist.sha256(Files.readAllBytes(output.resolve(TrainedModel.WEIGHTS_FILE))));
-        card.put("provenance", Provenance.current());
         List<Object> hist = new ArrayList<>();
         for (TrainingHistory.Epoch e : history.epochs()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -441,8 +427,16 @@ public final class Trainer {
             row.put("seconds", e.seconds);
             hist.add(row);
         }
-        card.put("history", hist);
-        return card;
+        return ModelCard.builder(spec)
+                .name(output.toAbsolutePath().normalize().getFileName().toString())
+                .input(InputContract.mnist(spec.inputShape()).withPreprocessing(data.preprocessing()))
+                .labels(data.train().classNames())
+                .training(training)
+                .metrics(test.toMetrics())
+                .weightsSha256(Digests.sha256(output.resolve(ModelArtifact.WEIGHTS_FILE)))
+                .provenance(Provenance.current())
+                .history(hist)
+                .build();
     }
 
     private static int[] shuffled(int n, Random rng) {

@@ -1,5 +1,6 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.core.error.InvalidInputException;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
@@ -16,9 +17,11 @@ import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Shape;
-import dev.digits.train.Provenance;
-import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.convert.ExportSource;
+import dev.digits.convert.InputDescriptions;
+import dev.digits.core.artifact.DigitsVersion;
+import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.data.ImageSet;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,25 +71,35 @@ public final class OnnxExporter implements Exporter {
     }
 
     @Override
+    public String runtime() {
+        return "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    @Override
+    public InputLayout defaultLayout(ModelSpec spec) {
+        return OnnxNetworkWriter.defaultLayout(spec);
+    }
+
+    @Override
     public boolean supports(Quantization quantization) {
         return true;
     }
 
     @Override
-    public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
+    public void export(ExportSource model, ExportOptions options, Path target) throws IOException {
         AtomicFiles.write(target, toModel(model, options).toByteArray());
     }
 
     /** The ONNX model for {@code model} as {@code options} ask, without writing it anywhere. */
-    ModelProto toModel(TrainedModel model, ExportOptions options) throws IOException {
+    ModelProto toModel(ExportSource model, ExportOptions options) throws IOException {
         ModelSpec spec = model.spec();
         InputLayout layout = options.layoutOr(OnnxNetworkWriter.defaultLayout(spec));
-        GraphProto graph = OnnxNetworkWriter.write(spec, model.weights(), layout, options.inputType(), encoding(model, options));
+        GraphProto graph = OnnxNetworkWriter.write(spec, model.tensors(), layout, options.inputType(), encoding(model, options));
         ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName("Digits")
-                .setProducerVersion(Provenance.version())
+                .setProducerVersion(DigitsVersion.current())
                 .setDomain("dev.digits")
                 .setDocString(spec.description())
                 .setGraph(graph);
@@ -101,7 +114,7 @@ public final class OnnxExporter implements Exporter {
         return m.build();
     }
 
-    private ParameterEncoding encoding(TrainedModel model, ExportOptions options) throws IOException {
+    private ParameterEncoding encoding(ExportSource model, ExportOptions options) throws IOException {
         switch (options.quantization()) {
             case FLOAT32:
                 return new Float32Encoding();
@@ -117,14 +130,14 @@ public final class OnnxExporter implements Exporter {
     }
 
     /** Runs the float32 network with every quantized activation tapped over representative images; min and max of each. */
-    private static Map<String, float[]> calibrate(TrainedModel model, ImageSet images) throws IOException {
+    private static Map<String, float[]> calibrate(ExportSource model, ImageSet images) throws IOException {
         if (images == null || images.size() == 0) {
-            throw new IllegalArgumentException("full-integer quantization needs representative training images for calibration");
+            throw new InvalidInputException("full-integer quantization needs representative training images for calibration");
         }
         ModelSpec spec = model.spec();
         CalibrationTaps taps = new CalibrationTaps();
         InputLayout layout = OnnxNetworkWriter.defaultLayout(spec);
-        GraphProto graph = OnnxNetworkWriter.write(spec, model.weights(), layout, InputType.FLOAT32, taps);
+        GraphProto graph = OnnxNetworkWriter.write(spec, model.tensors(), layout, InputType.FLOAT32, taps);
         byte[] bytes = ModelProto.newBuilder().setIrVersion(IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph).build().toByteArray();
@@ -144,11 +157,11 @@ public final class OnnxExporter implements Exporter {
         return ranges;
     }
 
-    private static Map<String, String> metadata(TrainedModel model, ExportOptions options, InputLayout layout) {
+    private static Map<String, String> metadata(ExportSource model, ExportOptions options, InputLayout layout) {
         ModelSpec spec = model.spec();
-        Map<String, Object> card = options.modelCard();
+        ModelCard card = model.card();
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("model_name", card.get("name") instanceof String ? (String) card.get("name") : spec.name());
+        meta.put("model_name", card.name());
         meta.put("architecture", spec.name());
         meta.put("description", spec.description());
         meta.put("labels", Json.write(model.labels()));
@@ -159,8 +172,9 @@ public final class OnnxExporter implements Exporter {
         prep.put("type", options.inputType().name().toLowerCase(Locale.ROOT));
         prep.put("range", options.inputType() == InputType.FLOAT32 ? List.of(0, 1)
                 : options.inputType() == InputType.UINT8 ? List.of(0, 255) : List.of(-128, 127));
-        prep.put("polarity", "white ink on a black background");
-        prep.put("size", "28x28 grayscale, the digit scaled into a 20x20 box and centred by its centre of mass, as MNIST");
+        prep.put("polarity", card.input().polarity().id());
+        prep.put("preprocessing", card.input().preprocessing().id());
+        prep.put("size", InputDescriptions.of(card.input()));
         meta.put("preprocessing", Json.write(prep));
         meta.put("output", Json.write(Map.of("name", OnnxNetworkWriter.OUTPUT, "shape", List.of("N", spec.classes()),
                 "meaning", "class probabilities (softmax), index = position in labels")));
@@ -168,12 +182,11 @@ public final class OnnxExporter implements Exporter {
         meta.put("version", options.version());
         meta.put("author", options.author());
         meta.put("license", "Apache-2.0");
-        meta.put("producer", "Digits " + Provenance.version());
+        meta.put("producer", "Digits " + DigitsVersion.current());
         meta.put("spec", Json.write(Json.parse(spec.toJson())));
-        for (String key : List.of("provenance", "training", "weightsSha256")) {
-            Object v = card.get(key);
-            if (v != null) meta.put(key.equals("weightsSha256") ? "weights_sha256" : key, v instanceof String ? (String) v : Json.write(v));
-        }
+        if (!card.provenance().isEmpty()) meta.put("provenance", Json.write(card.provenance()));
+        if (!card.training().isEmpty()) meta.put("training", Json.write(card.training()));
+        if (card.weightsSha256() != null) meta.put("weights_sha256", card.weightsSha256());
         return meta;
     }
 

@@ -1,10 +1,12 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.core.error.InvalidInputException;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
 import dev.digits.convert.UnsupportedModelException;
+import dev.digits.convert.lowering.BatchNormAffine;
 import dev.digits.core.model.Activation;
 import dev.digits.core.model.LayerSpec;
 import dev.digits.core.model.LayerType;
@@ -32,8 +34,6 @@ final class OnnxNetworkWriter {
     static final String INPUT = "input";
     /** The graph output's name: {@code [N, classes]} float32 probabilities. */
     static final String OUTPUT = "probabilities";
-    /** Batch normalisation epsilon, as in the trainer (DJL's default). */
-    static final float BATCHNORM_EPSILON = 1e-5f;
 
     private final ModelSpec spec;
     private final Map<String, Tensor> weights;
@@ -169,7 +169,7 @@ final class OnnxNetworkWriter {
         Tensor w = weight(l.name() + ".weight");
         float[] weight = w.data().clone();
         float[] bias = weight(l.name() + ".bias").data().clone();
-        if (bn != null) fold(bn, weight, bias);
+        if (bn != null) BatchNormAffine.of(weights, bn.name()).foldInto(weight, bias);
         ParameterEncoding.WeightAndBias p = encoding.weightAndBias(g, l.name(), w.shape(), weight, bias, x);
         String y;
         if (l.type() == LayerType.CONV2D) {
@@ -183,44 +183,20 @@ final class OnnxNetworkWriter {
         return activate(bn != null ? bn.name() : l.name(), l.activation(), y);
     }
 
-    /** {@code w ← w·γ/√(σ²+ε)} per output channel, {@code b ← (b−μ)·γ/√(σ²+ε)+β}. */
-    private void fold(LayerSpec bn, float[] weight, float[] bias) {
-        float[] gamma = weight(bn.name() + ".gamma").data();
-        float[] beta = weight(bn.name() + ".beta").data();
-        float[] mean = weight(bn.name() + ".running_mean").data();
-        float[] var = weight(bn.name() + ".running_var").data();
-        int per = weight.length / bias.length;
-        for (int c = 0; c < bias.length; c++) {
-            double a = gamma[c] / Math.sqrt(var[c] + (double) BATCHNORM_EPSILON);
-            for (int i = c * per; i < (c + 1) * per; i++) weight[i] = (float) (weight[i] * a);
-            bias[c] = (float) ((bias[c] - mean[c]) * a + beta[c]);
-        }
-    }
-
     private String batchNorm(LayerSpec l, String x) {
         String n = l.name();
         if (nodes.get(n).inputShape().isFlat()) {
             // After a dense layer with an activation: y = x·a + c per feature, as two broadcast operators.
-            float[] gamma = weight(n + ".gamma").data();
-            float[] beta = weight(n + ".beta").data();
-            float[] mean = weight(n + ".running_mean").data();
-            float[] var = weight(n + ".running_var").data();
-            float[] a = new float[gamma.length];
-            float[] c = new float[gamma.length];
-            for (int i = 0; i < a.length; i++) {
-                double s = gamma[i] / Math.sqrt(var[i] + (double) BATCHNORM_EPSILON);
-                a[i] = (float) s;
-                c[i] = (float) (beta[i] - mean[i] * s);
-            }
-            String scaled = g.node("Mul", n + "/Mul", List.of(x, encoding.vector(g, n + ".scale", a)));
-            return g.node("Add", n + "/Add", List.of(scaled, encoding.vector(g, n + ".shift", c)));
+            BatchNormAffine affine = BatchNormAffine.of(weights, n);
+            String scaled = g.node("Mul", n + "/Mul", List.of(x, encoding.vector(g, n + ".scale", affine.scale())));
+            return g.node("Add", n + "/Add", List.of(scaled, encoding.vector(g, n + ".shift", affine.shift())));
         }
         return g.node("BatchNormalization", n + "/BatchNormalization", List.of(x,
                         encoding.vector(g, n + ".gamma", weight(n + ".gamma").data()),
                         encoding.vector(g, n + ".beta", weight(n + ".beta").data()),
                         encoding.vector(g, n + ".running_mean", weight(n + ".running_mean").data()),
                         encoding.vector(g, n + ".running_var", weight(n + ".running_var").data())),
-                real("epsilon", BATCHNORM_EPSILON));
+                real("epsilon", LayerSpec.BATCHNORM_EPSILON));
     }
 
     private String residual(LayerSpec l, String x) {
@@ -264,7 +240,7 @@ final class OnnxNetworkWriter {
 
     private Tensor weight(String name) {
         Tensor t = weights.get(name);
-        if (t == null) throw new IllegalArgumentException("the weights have no " + name + ": they belong to another architecture");
+        if (t == null) throw new InvalidInputException("the weights have no " + name + ": they belong to another architecture");
         return t;
     }
 }

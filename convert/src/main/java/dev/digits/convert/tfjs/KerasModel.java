@@ -1,5 +1,7 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.lowering.WeightLayouts;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
 import dev.digits.convert.UnsupportedModelException;
@@ -32,8 +34,11 @@ import java.util.Set;
  * restores PyTorch's order before the Flatten).
  */
 final class KerasModel {
-    /** Batch normalisation in the reference (DJL/PyTorch) divides by sqrt(var + 1e-5); Keras' default is 1e-3. */
-    static final double BATCHNORM_EPSILON = 1e-5;
+    /**
+     * The trainer's batch-normalisation epsilon (Keras' default is 1e-3), as Keras' JSON writes it: 1e-5, not the
+     * float's 9.99999974e-6.
+     */
+    private static final double BATCHNORM_EPSILON = Double.parseDouble(Float.toString(LayerSpec.BATCHNORM_EPSILON));
 
     /** One weight array in Keras layout. */
     static final class Weight {
@@ -376,11 +381,11 @@ final class KerasModel {
     private Tensor param(String name) {
         Tensor t = source.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("the weights have no " + name + ": they do not belong to architecture " + spec.name());
+            throw new InvalidInputException("the weights have no " + name + ": they do not belong to architecture " + spec.name());
         }
         long[] expected = spec.parameters().get(name);
         if (!Arrays.equals(t.shape(), expected)) {
-            throw new IllegalArgumentException("weights " + name + " have shape " + Arrays.toString(t.shape())
+            throw new InvalidInputException("weights " + name + " have shape " + Arrays.toString(t.shape())
                     + " but architecture " + spec.name() + " needs " + Arrays.toString(expected));
         }
         return t;
@@ -392,18 +397,7 @@ final class KerasModel {
         int in = t.dim(1);
         int kh = t.dim(2);
         int kw = t.dim(3);
-        float[] src = t.data();
-        float[] dst = new float[src.length];
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                for (int y = 0; y < kh; y++) {
-                    for (int x = 0; x < kw; x++) {
-                        dst[((y * kw + x) * in + i) * out + o] = src[((o * in + i) * kh + y) * kw + x];
-                    }
-                }
-            }
-        }
-        return new Weight(layer + "/kernel", new int[] {kh, kw, in, out}, dst, true);
+        return new Weight(layer + "/kernel", new int[] {kh, kw, in, out}, WeightLayouts.hwio(t), true);
     }
 
     /**
@@ -431,11 +425,8 @@ final class KerasModel {
         return new Weight(name, new int[] {dst.length}, dst, false);
     }
 
-    /** The PyTorch (channel-major) position of the value Keras puts at position {@code hwc} when flattening {@code s}. */
     private static int chwIndex(Shape s, int hwc) {
-        int c = hwc % s.channels();
-        int pixel = hwc / s.channels();
-        return c * s.height() * s.width() + pixel;
+        return WeightLayouts.chwIndex(s, hwc);
     }
 
     /** Weights in the order the layers use them. */

@@ -1,6 +1,5 @@
 package dev.digits.convert.tfjs;
 
-import ai.djl.engine.Engine;
 import dev.digits.convert.ExportFormat;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
@@ -11,8 +10,10 @@ import dev.digits.convert.Quantization;
 import dev.digits.convert.UnsupportedModelException;
 import dev.digits.core.json.Json;
 import dev.digits.core.model.ModelSpec;
-import dev.digits.train.Provenance;
-import dev.digits.train.TrainedModel;
+import dev.digits.convert.ExportSource;
+import dev.digits.convert.InputDescriptions;
+import dev.digits.core.artifact.DigitsVersion;
+import dev.digits.core.artifact.ModelCard;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,12 +60,22 @@ public final class TfjsExporter implements Exporter {
     }
 
     @Override
+    public String runtime() {
+        return "TensorFlow.js " + TFJS_VERSION + " under node";
+    }
+
+    @Override
+    public InputLayout defaultLayout(ModelSpec spec) {
+        return KerasModel.defaultLayout(spec);
+    }
+
+    @Override
     public boolean supports(Quantization quantization) {
         return quantization != Quantization.FULL_INT8;
     }
 
     @Override
-    public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
+    public void export(ExportSource model, ExportOptions options, Path target) throws IOException {
         if (!supports(options.quantization())) {
             throw new UnsupportedModelException("TF.js LayersModels store quantized weights but compute in float, so "
                     + options.quantization().id() + " (full-integer) quantization has no TF.js form; use float16 or"
@@ -72,7 +83,7 @@ public final class TfjsExporter implements Exporter {
         }
         ModelSpec spec = model.spec();
         InputLayout layout = options.layoutOr(KerasModel.defaultLayout(spec));
-        KerasModel keras = KerasModel.of(spec, model.weights(), layout, options.inputType());
+        KerasModel keras = KerasModel.of(spec, model.tensors(), layout, options.inputType());
         WeightShards shards = WeightShards.of(keras.weights(), options.quantization());
 
         Path file = target.toAbsolutePath().normalize();
@@ -86,8 +97,9 @@ public final class TfjsExporter implements Exporter {
         manifestGroup.put("weights", shards.entries());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("format", "layers-model");
-        json.put("generatedBy", "Digits " + Provenance.version() + " training (DJL " + Engine.getDjlVersion() + ", PyTorch)");
-        json.put("convertedBy", "Digits " + Provenance.version());
+        Object trainedWith = model.card().provenance().get("engine");
+        json.put("generatedBy", trainedWith != null ? "Digits training (" + trainedWith + ")" : "Digits " + DigitsVersion.current());
+        json.put("convertedBy", "Digits " + DigitsVersion.current());
         json.put("modelTopology", keras.topology(TFJS_VERSION));
         json.put("weightsManifest", List.of(manifestGroup));
         json.put("userDefinedMetadata", metadata(model, options, keras, layout));
@@ -99,9 +111,9 @@ public final class TfjsExporter implements Exporter {
      * Labels, the input contract and where the model came from (what the model card holds of it), for the page that
      * loads the model ({@code model.getUserDefinedMetadata()}).
      */
-    private static Map<String, Object> metadata(TrainedModel model, ExportOptions options, KerasModel keras, InputLayout layout) {
+    private static Map<String, Object> metadata(ExportSource model, ExportOptions options, KerasModel keras, InputLayout layout) {
         ModelSpec spec = model.spec();
-        Map<String, Object> card = options.modelCard();
+        ModelCard card = model.card();
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("shape", withBatch(keras.inputShape()));
         input.put("dtype", keras.inputDtype());
@@ -109,10 +121,10 @@ public final class TfjsExporter implements Exporter {
         input.put("range", options.inputType() == InputType.UINT8 ? List.of(0, 255) : List.of(0, 1));
 
         Map<String, Object> preprocessing = new LinkedHashMap<>();
-        preprocessing.put("polarity", "white ink on a black background");
-        preprocessing.put("size", spec.inputShape().isFlat() ? spec.inputShape().size() + " values"
-                : spec.inputShape().height() + "x" + spec.inputShape().width() + " grayscale, the digit scaled into a 20x20"
-                + " box and centred by its centre of mass, as MNIST");
+        preprocessing.put("polarity", card.input().polarity().id());
+        preprocessing.put("preprocessing", card.input().preprocessing().id());
+        preprocessing.put("size", (spec.inputShape().isFlat() ? spec.inputShape().size() + " values: " : "")
+                + InputDescriptions.of(card.input()));
         preprocessing.put("scale", options.inputType() == InputType.UINT8 ? "0-255 integers" : "pixel / 255");
 
         Map<String, Object> output = new LinkedHashMap<>();
@@ -120,7 +132,7 @@ public final class TfjsExporter implements Exporter {
         output.put("meaning", "class probabilities (softmax), index = position in labels");
 
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("modelName", card.get("name") instanceof String ? card.get("name") : spec.name());
+        m.put("modelName", card.name());
         m.put("architecture", spec.name());
         m.put("description", spec.description());
         m.put("labels", model.labels());
@@ -130,10 +142,10 @@ public final class TfjsExporter implements Exporter {
         m.put("quantization", options.quantization().id());
         m.put("version", options.version());
         m.put("author", options.author());
-        m.put("producer", "Digits " + Provenance.version());
-        for (String key : List.of("provenance", "training", "weightsSha256")) {
-            if (card.get(key) != null) m.put(key, card.get(key));
-        }
+        m.put("producer", "Digits " + DigitsVersion.current());
+        if (!card.provenance().isEmpty()) m.put("provenance", card.provenance());
+        if (!card.training().isEmpty()) m.put("training", card.training());
+        if (card.weightsSha256() != null) m.put("weightsSha256", card.weightsSha256());
         return m;
     }
 

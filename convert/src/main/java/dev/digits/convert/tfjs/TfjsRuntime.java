@@ -1,5 +1,6 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.core.error.InvalidInputException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +10,8 @@ import java.util.Locale;
 /**
  * Where TensorFlow.js runs outside a browser: {@code node} from the PATH (or system property {@code digits.node})
  * and the small node package {@code convert/tfjs-runtime} holding {@code run.mjs} and {@code @tensorflow/tfjs}
- * (system property {@code digits.tfjs.runtime}, by default found by walking up from the working directory), with
+ * (system property {@code digits.tfjs.runtime}, by default found above the jar or classes Digits runs from, so
+ * that it works from any working directory), with
  * one of TF.js' backends that need nothing native (system property {@code digits.tfjs.backend}).
  */
 public final class TfjsRuntime {
@@ -38,7 +40,7 @@ public final class TfjsRuntime {
         /** Parses {@code wasm} or {@code cpu}; the error lists both. */
         public static Backend parse(String s) {
             for (Backend b : values()) if (b.id().equalsIgnoreCase(s.trim())) return b;
-            throw new IllegalArgumentException("unknown TF.js backend '" + s + "'; choose wasm or cpu");
+            throw new InvalidInputException("unknown TF.js backend '" + s + "'; choose wasm or cpu");
         }
     }
 
@@ -87,12 +89,25 @@ public final class TfjsRuntime {
             }
             return dir;
         }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+        // Found from where Digits is installed (its jar or classes inside a checkout), not from where it is run.
+        Path installed = installation();
+        for (Path p = installed; p != null; p = p.getParent()) {
             Path candidate = p.resolve(RELATIVE);
             if (Files.isRegularFile(candidate.resolve("run.mjs"))) return candidate.normalize();
         }
-        throw new IllegalStateException("cannot find " + RELATIVE + "/run.mjs above " + Path.of("").toAbsolutePath()
-                + "; run from the Digits source tree or set -D" + RUNTIME_PROPERTY + "=<path to " + RELATIVE + ">");
+        throw new IllegalStateException("cannot find " + RELATIVE + "/run.mjs above the Digits installation " + installed
+                + "; build Digits from its source tree or set -D" + RUNTIME_PROPERTY + "=<path to " + RELATIVE + ">");
+    }
+
+    /** The jar or class directory this class was loaded from. */
+    static Path installation() {
+        try {
+            java.security.CodeSource source = TfjsRuntime.class.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) return Path.of(source.getLocation().toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            // Fall back to the working directory below.
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     private static Path findNode() {

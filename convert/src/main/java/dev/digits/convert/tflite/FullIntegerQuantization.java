@@ -1,7 +1,7 @@
 package dev.digits.convert.tflite;
 
 import dev.digits.convert.ExportOptions.InputType;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import java.util.IdentityHashMap;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.lowering.BatchNormAffine;
+import dev.digits.convert.lowering.WeightLayouts;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.UnsupportedModelException;
 import dev.digits.core.model.Activation;
@@ -21,8 +24,6 @@ import java.util.Map;
  * weight columns.
  */
 final class SpecLowering {
-    /** DJL's (and PyTorch's) BatchNorm epsilon. */
-    static final float BATCHNORM_EPSILON = 1e-5f;
 
     private final ModelSpec spec;
     private final Map<String, Tensor> weights;
@@ -189,17 +190,7 @@ final class SpecLowering {
         int i = w.dim(1);
         int kh = w.dim(2);
         int kw = w.dim(3);
-        float[] src = w.data();
-        float[] ohwi = new float[src.length];
-        for (int oc = 0; oc < o; oc++) {
-            for (int ic = 0; ic < i; ic++) {
-                for (int y = 0; y < kh; y++) {
-                    for (int xx = 0; xx < kw; xx++) {
-                        ohwi[((oc * kh + y) * kw + xx) * i + ic] = src[((oc * i + ic) * kh + y) * kw + xx];
-                    }
-                }
-            }
-        }
+        float[] ohwi = WeightLayouts.ohwi(w);
         GraphTensor wt = g.floatConstant(name + "/weights", new int[] {o, kh, kw, i}, ohwi);
         GraphTensor bt = g.floatConstant(name + "/bias", new int[] {o}, b.data().clone());
         GraphOp op = g.add(OpKind.CONV_2D, List.of(x, wt, bt), name, 1, out.height(), out.width(), out.channels());
@@ -249,12 +240,7 @@ final class SpecLowering {
         int w = in.width();
         if (c > 1 && h * w > 1) {
             if (denseFollows(layers, at)) {
-                order = new int[c * h * w];
-                for (int y = 0; y < h; y++) {
-                    for (int xx = 0; xx < w; xx++) {
-                        for (int ch = 0; ch < c; ch++) order[(y * w + xx) * c + ch] = (ch * h + y) * w + xx;
-                    }
-                }
+                order = WeightLayouts.chwOrder(in);
             } else {
                 // No dense layer to absorb the order: the flat values reach a residual sum or the output, so
                 // they must be in PyTorch's order.
@@ -277,45 +263,21 @@ final class SpecLowering {
     }
 
     private GraphTensor batchNorm(LayerSpec l, ModelSpec.Node node, GraphTensor x) {
-        float[] gamma = weights(l.name() + ".gamma").data();
-        float[] beta = weights(l.name() + ".beta").data();
-        float[] mean = weights(l.name() + ".running_mean").data();
-        float[] var = weights(l.name() + ".running_var").data();
-        int n = gamma.length;
-        float[] scale = new float[n];
-        float[] shift = new float[n];
-        for (int c = 0; c < n; c++) {
-            scale[c] = (float) (gamma[c] / Math.sqrt(var[c] + (double) BATCHNORM_EPSILON));
-            shift[c] = beta[c] - mean[c] * scale[c];
-        }
-        if (order != null) {
-            scale = permute(scale, order);
-            shift = permute(shift, order);
-        }
+        BatchNormAffine affine = BatchNormAffine.of(weights, l.name());
+        if (order != null) affine = affine.permuted(order);
+        int n = affine.size();
         GraphOp producer = g.producer(x);
         if (producer != null && (producer.kind() == OpKind.CONV_2D || producer.kind() == OpKind.FULLY_CONNECTED)
                 && !producer.fusedRelu && !shortcuts.contains(x)) {
             // y = scale·(Wx + b) + shift: scale each output channel's weights and bias.
-            float[] wv = producer.input(1).floats();
-            float[] bv = producer.input(2).floats();
-            int per = wv.length / n;
-            for (int c = 0; c < n; c++) {
-                for (int j = 0; j < per; j++) wv[c * per + j] *= scale[c];
-                bv[c] = bv[c] * scale[c] + shift[c];
-            }
+            affine.foldInto(producer.input(1).floats(), producer.input(2).floats());
             return x;
         }
         int[] shape = x.shape();
-        GraphTensor sc = g.floatConstant(l.name() + "/scale", new int[] {n}, scale);
-        GraphTensor sh = g.floatConstant(l.name() + "/shift", new int[] {n}, shift);
+        GraphTensor sc = g.floatConstant(l.name() + "/scale", new int[] {n}, affine.scale());
+        GraphTensor sh = g.floatConstant(l.name() + "/shift", new int[] {n}, affine.shift());
         GraphTensor scaled = g.add(OpKind.MUL, List.of(x, sc), l.name() + "/scaled", shape).output();
         return g.add(OpKind.ADD, List.of(scaled, sh), l.name(), shape).output();
-    }
-
-    private static float[] permute(float[] v, int[] order) {
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = v[order[i]];
-        return out;
     }
 
     private GraphTensor activation(Activation a, GraphTensor x, String name) {
@@ -385,7 +347,7 @@ final class SpecLowering {
 
     private Tensor weights(String name) {
         Tensor t = weights.get(name);
-        if (t == null) throw new IllegalArgumentException("the weights have no " + name + ": they belong to another architecture");
+        if (t == null) throw new InvalidInputException("the weights have no " + name + ": they belong to another architecture");
         return t;
     }
 }

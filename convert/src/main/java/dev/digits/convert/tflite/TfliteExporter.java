@@ -10,7 +10,7 @@ import dev.digits.convert.Quantization;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Shape;
-import dev.digits.train.TrainedModel;
+import dev.digits.convert.ExportSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,17 +45,27 @@ public final class TfliteExporter implements Exporter {
     }
 
     @Override
+    public String runtime() {
+        return "TensorFlow Lite " + TfliteRuntime.load() + " interpreter";
+    }
+
+    @Override
+    public InputLayout defaultLayout(ModelSpec spec) {
+        return SpecLowering.naturalLayout(spec);
+    }
+
+    @Override
     public boolean supports(Quantization quantization) {
         return true;
     }
 
     @Override
-    public void export(TrainedModel model, ExportOptions options, Path target) throws IOException {
+    public void export(ExportSource model, ExportOptions options, Path target) throws IOException {
         AtomicFiles.write(target, toBytes(model, options));
     }
 
     /** The complete .tflite file (flatbuffer, then the zip of associated files). */
-    static byte[] toBytes(TrainedModel model, ExportOptions options) {
+    static byte[] toBytes(ExportSource model, ExportOptions options) {
         Graph g = graph(model, options);
         ModelSpec spec = model.spec();
         boolean image = options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
@@ -64,7 +74,7 @@ public final class TfliteExporter implements Exporter {
                 describe(spec, options),
                 options.version(),
                 options.author(),
-                inputDescription(g, spec),
+                inputDescription(g, spec, model.card().input()),
                 image,
                 g.input().type(),
                 "Probability of each of the " + spec.classes() + " classes (" + String.join(", ", model.labels())
@@ -77,8 +87,8 @@ public final class TfliteExporter implements Exporter {
     }
 
     /** The graph the file will hold, lowered and quantized. */
-    static Graph graph(TrainedModel model, ExportOptions options) {
-        Graph g = SpecLowering.lower(model.spec(), model.weights(), options.layout());
+    static Graph graph(ExportSource model, ExportOptions options) {
+        Graph g = SpecLowering.lower(model.spec(), model.tensors(), options.layout());
         Quantization q = options.quantization();
         switch (q) {
             case FLOAT32:
@@ -113,7 +123,7 @@ public final class TfliteExporter implements Exporter {
         return base + " Trained with Digits; " + q + ".";
     }
 
-    private static String inputDescription(Graph g, ModelSpec spec) {
+    private static String inputDescription(Graph g, ModelSpec spec, dev.digits.core.artifact.InputContract contract) {
         Shape in = spec.inputShape();
         int side = (int) Math.round(Math.sqrt(in.size()));
         String what;
@@ -129,7 +139,11 @@ public final class TfliteExporter implements Exporter {
             case INT8 -> "int8 pixel − 128 (−128 black … 127 white)";
             default -> "float32 pixel / 255 in [0,1]";
         };
-        return what + ", white digit on black, shape " + Arrays.toString(g.input().shape()) + ", " + values + ".";
+        String ink = contract.polarity() == dev.digits.core.artifact.InputContract.Polarity.LIGHT_ON_DARK
+                ? "light ink on a dark background" : "dark ink on a light background";
+        String prep = contract.preprocessing() == dev.digits.core.artifact.InputContract.Preprocessing.DIGIT
+                ? "the digit cropped, scaled to 20×20 and centred by mass as in MNIST" : "the picture resized to the input size";
+        return what + ", " + ink + " (" + prep + "), shape " + Arrays.toString(g.input().shape()) + ", " + values + ".";
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.convert.Sources;
+import dev.digits.core.artifact.ModelCard;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
@@ -29,9 +31,13 @@ class OnnxFileTest {
     Path dir;
 
     private ModelProto export(String architecture, ExportOptions options) throws IOException {
+        return export(architecture, options, null);
+    }
+
+    private ModelProto export(String architecture, ExportOptions options, ModelCard card) throws IOException {
         Path file = dir.resolve(architecture + ".onnx");
         try (TrainedModel model = TestNetworks.model(Architectures.get(architecture), 1)) {
-            new OnnxExporter().export(model, options, file);
+            new OnnxExporter().export(card == null ? Sources.of(model) : Sources.of(model, card), options, file);
         }
         return ModelProto.parseFrom(Files.readAllBytes(file));
     }
@@ -69,10 +75,10 @@ class OnnxFileTest {
 
     @Test
     void metadataCarriesLabelsPreprocessingLicenseAndTheModelCardsProvenance() throws IOException {
-        Map<String, Object> card = Map.of("name", "digits-cnn", "weightsSha256", "abc123",
-                "provenance", Map.of("java", "17.0.9", "engine", "PyTorch 2.7.1"));
-        ExportOptions options = ExportOptions.builder().author("Ada").version("3").modelCard(card).build();
-        ModelProto m = export("cnn", options);
+        ModelCard card = ModelCard.builder(Architectures.get("cnn")).name("digits-cnn").weightsSha256("abc123".repeat(10) + "abcd")
+                .provenance(Map.of("java", "17.0.9", "engine", "PyTorch 2.7.1")).build();
+        ExportOptions options = ExportOptions.builder().author("Ada").version("3").build();
+        ModelProto m = export("cnn", options, card);
         Map<String, String> meta = metadata(m);
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), Json.parse(meta.get("labels")));
         assertEquals("digits-cnn", meta.get("model_name"));
@@ -83,12 +89,14 @@ class OnnxFileTest {
         assertEquals("Apache-2.0", meta.get("license"));
         assertTrue(meta.get("producer").startsWith("Digits "));
         assertEquals("Digits", m.getProducerName());
-        assertEquals("abc123", meta.get("weights_sha256"));
+        assertEquals("abc123".repeat(10) + "abcd", meta.get("weights_sha256"));
         assertEquals(Map.of("java", "17.0.9", "engine", "PyTorch 2.7.1"), Json.parse(meta.get("provenance")));
         Map<String, Object> prep = Json.parseObject(meta.get("preprocessing"));
         assertEquals("NCHW", prep.get("layout"));
         assertEquals("[0,1]", Json.write(prep.get("range")));
-        assertTrue(((String) prep.get("polarity")).contains("white ink on a black background"));
+        assertEquals("light-on-dark", prep.get("polarity"));
+        assertEquals("digit", prep.get("preprocessing"));
+        assertTrue(((String) prep.get("size")).contains("light ink on a dark background"), (String) prep.get("size"));
         assertEquals(Architectures.get("cnn"), dev.digits.core.model.ModelSpec.parse(meta.get("spec")));
     }
 

@@ -1,5 +1,6 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
@@ -43,7 +44,7 @@ class OnnxOperatorTest {
         Path file = dir.resolve("model.onnx");
         OnnxExporter exporter = new OnnxExporter();
         try (TrainedModel model = TestNetworks.model(spec, 7)) {
-            exporter.export(model, options, file);
+            exporter.export(Sources.of(model), options, file);
             float[] x = TestNetworks.images(IMAGES, model.inputSize(), 11);
             float[][] expected = model.predictBatch(x, IMAGES);
             assertInformative(expected);

@@ -1,5 +1,6 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.convert.Sources;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -12,7 +13,7 @@ import dev.digits.train.Evaluation;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class OnnxQuantizationTest {
         calibration = TestData.mnist().train().head(2000);
         reference = cnn.predictAll(test, 500);
         Path f = dir.resolve("cnn.onnx");
-        new OnnxExporter().export(cnn, ExportOptions.builder().build(), f);
+        new OnnxExporter().export(Sources.of(cnn), ExportOptions.builder().build(), f);
         float32Size = Files.size(f);
     }
 
@@ -55,7 +56,7 @@ class OnnxQuantizationTest {
 
     private Path export(Quantization q, InputType type) throws IOException {
         Path f = dir.resolve("cnn-" + q.id() + "-" + type + ".onnx");
-        exporter.export(cnn, ExportOptions.builder().quantization(q).inputType(type).representative(calibration).build(), f);
+        exporter.export(Sources.of(cnn), ExportOptions.builder().quantization(q).inputType(type).representative(calibration).build(), f);
         return f;
     }
 
@@ -160,7 +161,7 @@ class OnnxQuantizationTest {
         ImageSet images = test.head(300);
         try (TrainedModel model = TestNetworks.model(spec, 3)) {
             Path f = dir.resolve("residual-int8.onnx");
-            exporter.export(model, ExportOptions.builder().quantization(Quantization.FULL_INT8).representative(calibration).build(), f);
+            exporter.export(Sources.of(model), ExportOptions.builder().quantization(Quantization.FULL_INT8).representative(calibration).build(), f);
             float[][] expected = model.predictAll(images, 300);
             float[][] actual;
             try (LoadedModel m = exporter.load(f, ExportOptions.builder().build())) {

@@ -1,5 +1,6 @@
 package dev.digits.convert.onnx;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.LoadedModel;
 import dev.digits.core.model.Architectures;
@@ -7,7 +8,7 @@ import dev.digits.train.Evaluation;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class OnnxZooTest {
             Path file = dir.resolve(architecture + ".onnx");
             OnnxExporter exporter = new OnnxExporter();
             ExportOptions options = ExportOptions.builder().build();
-            exporter.export(model, options, file);
+            exporter.export(Sources.of(model), options, file);
             float[][] expected = model.predictAll(test, 250);
             float[][] actual;
             try (LoadedModel onnx = exporter.load(file, options)) {

@@ -3,7 +3,7 @@ package dev.digits.convert.onnx;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Tensor;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

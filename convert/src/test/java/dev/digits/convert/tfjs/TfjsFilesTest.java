@@ -1,5 +1,6 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.Quantization;
 import dev.digits.convert.UnsupportedModelException;
@@ -66,7 +67,7 @@ class TfjsFilesTest {
     void modelJsonNamesTheConverterFieldsAndKerasLayoutsOfEveryWeight() throws IOException {
         try (TrainedModel model = randomModel(CNN, 5)) {
             Path file = dir.resolve("model.json");
-            new TfjsExporter().export(model, ExportOptions.builder().build(), file);
+            new TfjsExporter().export(Sources.of(model), ExportOptions.builder().build(), file);
             Map<String, Object> json = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8));
             assertEquals("layers-model", json.get("format"));
             assertTrue(((String) json.get("convertedBy")).startsWith("Digits "));
@@ -85,7 +86,7 @@ class TfjsFilesTest {
         try (TrainedModel model = randomModel(WIDE, 9)) {
             Path file = dir.resolve("model.json");
             TfjsExporter exporter = new TfjsExporter();
-            exporter.export(model, ExportOptions.builder().build(), file);
+            exporter.export(Sources.of(model), ExportOptions.builder().build(), file);
             assertEquals(new TreeSet<>(List.of("group1-shard1of2.bin", "group1-shard2of2.bin", "model.json")), names(dir));
             assertEquals(WeightShards.SHARD_BYTES, Files.size(dir.resolve("group1-shard1of2.bin")));
             float[] x = images(32, 784, 2);
@@ -93,7 +94,7 @@ class TfjsFilesTest {
                 float diff = maxDifference(model.predictBatch(x, 32), tfjs.predict(x, 32));
                 assertTrue(diff <= 1e-5f, "largest probability difference " + diff);
             }
-            exporter.export(model, ExportOptions.builder().quantization(Quantization.FLOAT16).build(), file);
+            exporter.export(Sources.of(model), ExportOptions.builder().quantization(Quantization.FLOAT16).build(), file);
             assertEquals(new TreeSet<>(List.of("group1-shard1of1.bin", "model.json")), names(dir),
                     "one float16 shard replaces the two float32 ones, and no temporary files remain");
         }
@@ -103,8 +104,8 @@ class TfjsFilesTest {
     void aModelJsonWithAnotherNamePrefixesItsShardsSoTwoExportsShareADirectory() throws IOException {
         try (TrainedModel model = randomModel(CNN, 5)) {
             TfjsExporter exporter = new TfjsExporter();
-            exporter.export(model, ExportOptions.builder().build(), dir.resolve("small.json"));
-            exporter.export(model, ExportOptions.builder().quantization(Quantization.FLOAT16).build(), dir.resolve("small-float16.json"));
+            exporter.export(Sources.of(model), ExportOptions.builder().build(), dir.resolve("small.json"));
+            exporter.export(Sources.of(model), ExportOptions.builder().quantization(Quantization.FLOAT16).build(), dir.resolve("small-float16.json"));
             assertEquals(new TreeSet<>(List.of("small.group1-shard1of1.bin", "small.json",
                     "small-float16.group1-shard1of1.bin", "small-float16.json")), names(dir));
             float[] x = images(16, 784, 4);
@@ -124,10 +125,10 @@ class TfjsFilesTest {
         assertTrue(exporter.supports(Quantization.FLOAT16) && exporter.supports(Quantization.DYNAMIC_INT8));
         try (TrainedModel model = randomModel(CNN, 5)) {
             ExportOptions options = ExportOptions.builder().quantization(Quantization.FULL_INT8)
-                    .representative(new dev.digits.train.data.ImageSet(28, 28, new byte[784], new int[] {0},
-                            dev.digits.train.data.ImageSet.digitClasses())).build();
+                    .representative(new dev.digits.core.data.ImageSet(28, 28, new byte[784], new int[] {0},
+                            dev.digits.core.data.ImageSet.digitClasses())).build();
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-                    () -> exporter.export(model, options, dir.resolve("model.json")));
+                    () -> exporter.export(Sources.of(model), options, dir.resolve("model.json")));
             assertTrue(e.getMessage().contains("TFLite or ONNX"), e.getMessage());
         }
         assertEquals(List.of(), List.copyOf(names(dir)), "nothing is written");
@@ -137,7 +138,7 @@ class TfjsFilesTest {
     void aMissingShardFailsTheLoadWithTfjsOwnMessage() throws IOException {
         try (TrainedModel model = randomModel(CNN, 5)) {
             Path file = dir.resolve("model.json");
-            new TfjsExporter().export(model, ExportOptions.builder().build(), file);
+            new TfjsExporter().export(Sources.of(model), ExportOptions.builder().build(), file);
             Files.delete(dir.resolve("group1-shard1of1.bin"));
             IOException e = assertThrows(IOException.class, () -> TfjsRuntime.locate().load(file).close());
             assertTrue(e.getMessage().contains("tf.loadLayersModel could not load") && e.getMessage().contains("group1-shard1of1.bin"),

@@ -1,5 +1,6 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
@@ -48,7 +49,7 @@ class TfjsOperatorTest {
             float[][] expected = model.predictBatch(x, IMAGES);
             assertTrue(informative(expected), "the random network is saturated, so agreement would prove little");
             Path file = dir.resolve("model.json");
-            new TfjsExporter().export(model, options, file);
+            new TfjsExporter().export(Sources.of(model), options, file);
             for (Backend b : Backend.values()) {
                 try (TfjsLoadedModel tfjs = runtime.withBackend(b).load(file)) {
                     float diff = maxDifference(expected, tfjs.predict(x, IMAGES));
@@ -215,7 +216,7 @@ class TfjsOperatorTest {
         String oblong = "{\"name\": \"t\", \"input\": [20], \"layers\": [{\"type\": \"dense\", \"units\": 10, \"activation\": \"softmax\"}]}";
         try (TrainedModel model = randomModel(oblong, 1)) {
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> new TfjsExporter()
-                    .export(model, ExportOptions.builder().layout(InputLayout.NHWC).build(), dir.resolve("oblong.json")));
+                    .export(Sources.of(model), ExportOptions.builder().layout(InputLayout.NHWC).build(), dir.resolve("oblong.json")));
             assertTrue(e.getMessage().contains("flat layout"), e.getMessage());
         }
     }

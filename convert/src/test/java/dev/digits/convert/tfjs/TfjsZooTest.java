@@ -1,5 +1,6 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.LoadedModel;
 import dev.digits.convert.Quantization;
@@ -8,7 +9,7 @@ import dev.digits.train.Evaluation;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class TfjsZooTest {
 
     private static float[][] predictExported(TrainedModel model, ExportOptions options, Path file) throws IOException {
         TfjsExporter exporter = new TfjsExporter();
-        exporter.export(model, options, file);
+        exporter.export(Sources.of(model), options, file);
         try (LoadedModel tfjs = exporter.load(file, options)) {
             return tfjs.predict(pixels, test.size());
         }
@@ -113,7 +114,8 @@ class TfjsZooTest {
     void labelsTheInputContractAndProvenanceTravelInTheMetadataTfjsHandsBack() throws IOException {
         Path file = dir.resolve("model.json");
         Map<String, Object> card = Map.of("name", "quick-cnn", "training", Map.of("epochs", 1L), "provenance", Map.of("java", "17"));
-        new TfjsExporter().export(cnn, ExportOptions.builder().modelCard(card).build(), file);
+        new TfjsExporter().export(Sources.of(cnn, dev.digits.core.artifact.ModelCard.builder(cnn.spec()).name("quick-cnn")
+                .training(Map.of("epochs", 1L)).provenance(Map.of("java", "17")).build()), ExportOptions.builder().build(), file);
         try (TfjsLoadedModel tfjs = TfjsRuntime.locate().load(file)) {
             Map<String, Object> metadata = tfjs.userDefinedMetadata();
             assertEquals(cnn.labels(), metadata.get("labels"));

@@ -1,6 +1,6 @@
 package dev.digits.convert.tflite;
 
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 /** Comparisons of batches of class probabilities, and images packed the way {@code LoadedModel} takes them. */
 final class Predictions {

@@ -1,11 +1,12 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.UnsupportedModelException;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.lite.DataType;
@@ -27,7 +28,7 @@ class TfliteAndroidContractTest {
     void theCnnFileAnswersThroughTheInterpreterApiAsAnAndroidAppCallsIt() throws Exception {
         TrainedModel model = TrainedZoo.get("cnn");
         Path file = dir.resolve("cnn.tflite");
-        new TfliteExporter().export(model, ExportOptions.builder().build(), file);
+        new TfliteExporter().export(Sources.of(model), ExportOptions.builder().build(), file);
         ImageSet test = TestData.mnist().test().head(200);
         TfliteRuntime.load();
         try (Interpreter interpreter = new Interpreter(file.toFile())) {
@@ -64,7 +65,7 @@ class TfliteAndroidContractTest {
                 + "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}]}");
         try (TrainedModel model = RandomModels.of(spec, 1)) {
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> new TfliteExporter()
-                    .export(model, ExportOptions.builder().layout(ExportOptions.InputLayout.NHWC).build(), dir.resolve("t.tflite")));
+                    .export(Sources.of(model), ExportOptions.builder().layout(ExportOptions.InputLayout.NHWC).build(), dir.resolve("t.tflite")));
             assertTrue(e.getMessage().contains("'tabular'") && e.getMessage().contains("flat layout"), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
@@ -46,7 +47,7 @@ class TfliteMetadataTest {
         try (TrainedModel random = RandomModels.of(spec, 5);
              TrainedModel model = new TrainedModel(spec, random.weights(), LABELS)) {
             Path file = dir.resolve("cnn.tflite");
-            new TfliteExporter().export(model, options, file);
+            new TfliteExporter().export(Sources.of(model), options, file);
             return file;
         }
     }

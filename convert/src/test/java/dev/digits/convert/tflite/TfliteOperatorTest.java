@@ -1,5 +1,6 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
 import dev.digits.convert.ExportOptions.InputType;
@@ -131,7 +132,7 @@ class TfliteOperatorTest {
     private void assertAgrees(TrainedModel model, ExportOptions options, float[] pixels, float[][] expected) throws Exception {
         TfliteExporter exporter = new TfliteExporter();
         Path file = dir.resolve("model.tflite");
-        exporter.export(model, options, file);
+        exporter.export(Sources.of(model), options, file);
         try (LoadedModel loaded = exporter.load(file, options)) {
             float[][] actual = loaded.predict(pixels, BATCH);
             assertEquals(BATCH, actual.length);

@@ -1,12 +1,13 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputType;
 import dev.digits.convert.LoadedModel;
 import dev.digits.convert.Quantization;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,7 +110,7 @@ class TfliteQuantizationTest {
 
     private static Path export(ExportOptions options, String name) throws IOException {
         Path file = dir.resolve(name);
-        new TfliteExporter().export(model, options, file);
+        new TfliteExporter().export(Sources.of(model), options, file);
         return file;
     }
 

@@ -1,12 +1,13 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.convert.Sources;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.LoadedModel;
 import dev.digits.convert.Quantization;
 import dev.digits.core.model.Architectures;
 import dev.digits.train.TestData;
 import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -60,7 +61,7 @@ class TfliteZooTest {
     private float[][] run(TrainedModel model, ExportOptions options, ImageSet images) throws IOException {
         TfliteExporter exporter = new TfliteExporter();
         Path file = dir.resolve(model.spec().name() + "-" + options.quantization().id() + ".tflite");
-        exporter.export(model, options, file);
+        exporter.export(Sources.of(model), options, file);
         try (LoadedModel loaded = exporter.load(file, options)) {
             return loaded.predict(Predictions.pixels(images), images.size());
         }

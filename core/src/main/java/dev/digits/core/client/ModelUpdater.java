@@ -1,5 +1,6 @@
 package dev.digits.core.client;
 
+import dev.digits.core.artifact.Digests;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
 import dev.digits.core.json.JsonException;
@@ -110,7 +111,7 @@ public final class ModelUpdater {
             String sha = String.valueOf(r.get("sha256"));
             Object size = r.get("size");
             if (!(size instanceof Number) || ((Number) size).longValue() != file.length()) return null;
-            if (!sha.equals(Sha256.of(file))) return null;
+            if (!sha.equals(Digests.sha256(path(file)))) return null;
             return new InstalledModel(file, model, String.valueOf(r.get("version")), quantization, sha,
                     file.length());
         } catch (IOException | JsonException e) {
@@ -227,7 +228,7 @@ public final class ModelUpdater {
     private void copyVerified(HttpTransport.Exchange ex, InputStream body, OutputStream out, Offer offer)
             throws IOException {
         long limit = offer.size >= 0 ? offer.size : MAX_UNLISTED_BYTES;
-        MessageDigest md = Sha256.newDigest();
+        MessageDigest md = Digests.digest();
         byte[] buf = new byte[1 << 16];
         long total = 0;
         while (true) {
@@ -248,7 +249,7 @@ public final class ModelUpdater {
         if (offer.size >= 0 && total != offer.size) {
             throw new CorruptDownloadException(total + " bytes instead of the " + offer.size + " listed");
         }
-        String sha = Sha256.hex(md.digest());
+        String sha = Digests.hex(md.digest());
         if (!sha.equals(offer.sha256)) {
             throw new CorruptDownloadException("SHA-256 " + sha + " instead of the listed " + offer.sha256);
         }

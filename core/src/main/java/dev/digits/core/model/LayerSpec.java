@@ -12,6 +12,13 @@ import java.util.Set;
  * form) and the {@code withX} methods for optional settings.
  */
 public final class LayerSpec {
+    /**
+     * The epsilon of every batch normalisation, {@code γ·(x−μ)/√(σ²+ε)+β}: one value for the trainer and every
+     * exporter, since a file computing with another one would not be the network that was trained (PyTorch's,
+     * DJL's and Keras' default is 1e-5 or 1e-3; Digits trains and exports with 1e-5).
+     */
+    public static final float BATCHNORM_EPSILON = 1e-5f;
+
     private final LayerType type;
     private final String name;
     private final int units;

@@ -1,5 +1,6 @@
 package dev.digits.core.model;
 
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
 import dev.digits.core.json.JsonException;
@@ -57,16 +58,16 @@ public final class SafeTensors {
     @SuppressWarnings("unchecked")
     public static Map<String, Tensor> read(byte[] bytes, String source) {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < 8) throw new IllegalArgumentException(source + " is not a weights file: too short");
+        if (bytes.length < 8) throw new InvalidInputException(source + " is not a weights file: too short");
         long headerLength = buf.getLong();
         if (headerLength < 2 || headerLength > bytes.length - 8) {
-            throw new IllegalArgumentException(source + " is not a safetensors weights file (bad header length)");
+            throw new InvalidInputException(source + " is not a safetensors weights file (bad header length)");
         }
         Map<String, Object> header;
         try {
             header = Json.parseObject(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
         } catch (JsonException e) {
-            throw new IllegalArgumentException(source + " is not a safetensors weights file: " + e.getMessage());
+            throw new InvalidInputException(source + " is not a safetensors weights file: " + e.getMessage());
         }
         int base = (int) (8 + headerLength);
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -74,7 +75,7 @@ public final class SafeTensors {
             if (e.getKey().equals("__metadata__")) continue;
             Map<String, Object> t = (Map<String, Object>) e.getValue();
             if (!"F32".equals(t.get("dtype"))) {
-                throw new IllegalArgumentException(source + ": tensor " + e.getKey() + " is " + t.get("dtype") + "; only F32 is supported");
+                throw new InvalidInputException(source + ": tensor " + e.getKey() + " is " + t.get("dtype") + "; only F32 is supported");
             }
             List<Object> shape = (List<Object>) t.get("shape");
             List<Object> offsets = (List<Object>) t.get("data_offsets");
@@ -83,7 +84,7 @@ public final class SafeTensors {
             long start = ((Number) offsets.get(0)).longValue();
             long end = ((Number) offsets.get(1)).longValue();
             if (base + end > bytes.length || start > end) {
-                throw new IllegalArgumentException(source + " is truncated: tensor " + e.getKey() + " runs past the end of the file");
+                throw new InvalidInputException(source + " is truncated: tensor " + e.getKey() + " runs past the end of the file");
             }
             float[] data = new float[(int) ((end - start) / 4)];
             ByteBuffer.wrap(bytes, (int) (base + start), (int) (end - start)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);

@@ -65,7 +65,7 @@ import java.util.Arrays;
  * <p>Instances are immutable and thread-safe. A call allocates a few arrays (one double per input pixel plus small
  * ones) and nothing per pixel.
  */
-public final class DigitPreprocessor {
+public final class DigitPreprocessor implements InputPreprocessor {
     private static final int FRAME = PreprocessedDigit.SIZE;
     private static final double CENTRE = FRAME / 2.0;
 

@@ -25,9 +25,12 @@ import java.util.Locale;
  * <li>{@code POST /api/v1/admin/models/{name}/versions}: uploads a new version — an {@code application/zip} body
  *     holding a model directory (files at the top or in one folder), or {@code multipart/form-data} with one file
  *     part per file, each named by its path in the directory ({@code spec.json}, {@code weights.safetensors},
- *     {@code export/cnn.onnx}, …). The version is loaded and verified before it is added; it becomes the latest
- *     unless {@code ?activate=false}. {@code ?sha256=} makes the upload fail unless the weights have that digest.
- *     Answers 201 with the version.</li>
+ *     {@code export/cnn.onnx}, …). It must carry the export {@code digits export} wrote — {@code export/manifest.json},
+ *     the verification images and every file listed — and is loaded and verified before it is added: weights, card
+ *     and manifest must agree, every export file must match its SHA-256, and the float32 ONNX file must reproduce the
+ *     manifest's probabilities in ONNX Runtime. Any failure answers 4xx naming the reason and changes nothing. It
+ *     becomes the latest unless {@code ?activate=false}. {@code ?sha256=} makes the upload fail unless the weights
+ *     have that digest. Answers 201 with the version.</li>
  * <li>{@code POST /api/v1/admin/models/{name}/versions/{version}/activate}: makes a version the latest.</li>
  * <li>{@code POST /api/v1/admin/models/{name}/rollback}: makes the previous version (or {@code ?version=n}) the
  *     latest.</li>
@@ -103,7 +106,7 @@ public final class AdminController {
         }
         StoredVersion v = models.addVersion(name, staging, activate, sha256);
         StoredModel m = registry.model(name);
-        Json.respond(ctx, HttpStatus.CREATED, ModelsController.versionJson(v, m.latest() == v.version()));
+        Json.respond(ctx, HttpStatus.CREATED, ModelsController.versionJson(v, m.latest() == v.version(), models));
     }
 
     void activate(Context ctx) throws IOException {
@@ -111,7 +114,7 @@ public final class AdminController {
         Integer version = PredictionRequest.parseVersion(ctx.pathParam("version"));
         if (version == null) throw ApiException.badRequest("name the version to activate by its number");
         StoredModel m = models.activate(name, version);
-        Json.ok(ctx, ModelsController.modelJson(m, models.defaultModel()));
+        Json.ok(ctx, ModelsController.modelJson(m, models));
     }
 
     void rollback(Context ctx) throws IOException {
@@ -122,7 +125,7 @@ public final class AdminController {
             if (body != null && body.has("version")) version = PredictionRequest.parseVersion(body.get("version").asText());
         }
         StoredModel m = models.rollback(name, version);
-        Json.ok(ctx, ModelsController.modelJson(m, models.defaultModel()));
+        Json.ok(ctx, ModelsController.modelJson(m, models));
     }
 
     private static boolean flag(String value, boolean fallback) {

@@ -1,13 +1,10 @@
 package dev.digits.serve.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import dev.digits.core.error.DigitsException;
 import dev.digits.serve.image.ImageTooLargeException;
-import dev.digits.serve.image.UnreadableImageException;
-import dev.digits.serve.inference.ModelUnavailableException;
+import dev.digits.serve.inference.ModelLoadingException;
 import dev.digits.serve.inference.NoEarlierVersionException;
-import dev.digits.serve.inference.VerificationException;
-import dev.digits.serve.registry.InvalidUploadException;
-import dev.digits.serve.registry.UnknownModelException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -22,7 +19,13 @@ import java.util.Map;
 /**
  * The one place where exceptions become HTTP answers. Every error is a JSON body {@code {"error", "detail"}}: the
  * error is the status's reason phrase, the detail says what was wrong and how to fix it. A client's mistake always
- * maps to a 4xx; only a fault of the server itself answers 500, and its detail reveals nothing internal.
+ * maps to a 4xx; only a fault of the server itself answers 500 (logged with its stack trace), and its detail reveals
+ * nothing internal.
+ *
+ * <p>Every {@link DigitsException} — core's and the server's own (unknown model, invalid upload, failed
+ * verification, model unavailable) — answers the status of its {@link DigitsException.Kind}; only what has no kind
+ * is mapped here by type: the server's request errors ({@link ApiException}), an image too large to decode (413), a
+ * rollback with nothing to roll back to (409), malformed JSON, and Javalin's own answers.
  */
 public final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
@@ -32,20 +35,13 @@ public final class ErrorMapping {
 
     /** Registers the exception handlers. */
     public static void register(RoutesConfig routes) {
+        routes.exception(DigitsException.class, ErrorMapping::digits);
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.getMessage()));
-        routes.exception(UnknownModelException.class, (e, ctx) -> respond(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
         routes.exception(ImageTooLargeException.class,
                 (e, ctx) -> respond(ctx, HttpStatus.CONTENT_TOO_LARGE, e.getMessage()));
-        routes.exception(UnreadableImageException.class,
-                (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         routes.exception(JacksonException.class, (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST,
                 "the body is not valid JSON: " + e.getOriginalMessage()));
-        routes.exception(InvalidUploadException.class, (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
-        routes.exception(VerificationException.class,
-                (e, ctx) -> respond(ctx, HttpStatus.UNPROCESSABLE_CONTENT, "the model was refused: " + e.getMessage()));
         routes.exception(NoEarlierVersionException.class, (e, ctx) -> respond(ctx, HttpStatus.CONFLICT, e.getMessage()));
-        routes.exception(ModelUnavailableException.class,
-                (e, ctx) -> respond(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             HttpStatus status = HttpStatus.forStatus(e.getStatus());
             respond(ctx, status, javalinDetail(ctx, e));
@@ -54,6 +50,17 @@ public final class ErrorMapping {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             respond(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "the server failed to answer this request; the fault is logged");
         });
+    }
+
+    /** A {@link DigitsException}: the status of its kind; a version still loading adds {@code Retry-After}. */
+    private static void digits(DigitsException e, Context ctx) {
+        HttpStatus status = HttpStatus.forStatus(e.kind().httpStatus());
+        if (e instanceof ModelLoadingException) {
+            ctx.header("Retry-After", Integer.toString(((ModelLoadingException) e).retryAfterSeconds()));
+        }
+        String detail = e.getMessage();
+        if (e.kind() == DigitsException.Kind.VERIFICATION_FAILED) detail = "the model was refused: " + detail;
+        respond(ctx, status, detail);
     }
 
     /** Answers {@code status} with an error body. */

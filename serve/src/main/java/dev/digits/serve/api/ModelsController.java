@@ -1,6 +1,8 @@
 package dev.digits.serve.api;
 
+import dev.digits.core.artifact.InputContract;
 import dev.digits.serve.inference.ModelService;
+import dev.digits.serve.inference.ServedFile;
 import dev.digits.serve.registry.ModelFile;
 import dev.digits.serve.registry.ModelFormat;
 import dev.digits.serve.registry.StoredModel;
@@ -28,6 +30,10 @@ import java.util.Map;
  * </ul>
  * A file's path is its path inside the version directory, so a TF.js model's shards sit beside its
  * {@code model.json} URL and {@code tf.loadLayersModel(url)} finds them.
+ *
+ * <p>Each version names, under {@code serving}, the file the server runs for it (the float32 ONNX file of its export
+ * manifest), its versioned URL, its SHA-256 — the download's ETag — and whether it is loaded, so that a device can
+ * download exactly the file whose answers the server gives.
  */
 public final class ModelsController {
     static final String API = "/api/v1/models";
@@ -41,18 +47,18 @@ public final class ModelsController {
 
     void list(Context ctx) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (StoredModel m : models.registry().models()) out.add(modelJson(m, models.defaultModel()));
+        for (StoredModel m : models.registry().models()) out.add(modelJson(m, models));
         Json.ok(ctx, Map.of("models", out));
     }
 
     void model(Context ctx) {
-        Json.ok(ctx, modelJson(models.registry().model(ctx.pathParam("name")), models.defaultModel()));
+        Json.ok(ctx, modelJson(models.registry().model(ctx.pathParam("name")), models));
     }
 
     void version(Context ctx) {
         StoredModel m = models.registry().model(ctx.pathParam("name"));
         StoredVersion v = m.version(versionParam(ctx));
-        Json.ok(ctx, versionJson(v, m.latest() == v.version()));
+        Json.ok(ctx, versionJson(v, m.latest() == v.version(), models));
     }
 
     void versionFile(Context ctx) throws IOException {
@@ -67,19 +73,19 @@ public final class ModelsController {
         sendFile(ctx, v, "no-cache");
     }
 
-    static Map<String, Object> modelJson(StoredModel m, String defaultModel) {
+    static Map<String, Object> modelJson(StoredModel m, ModelService service) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name());
         out.put("latest", m.latest());
-        out.put("default", m.name().equals(defaultModel));
+        out.put("default", m.name().equals(service.defaultModel()));
         out.put("url", API + "/" + m.name());
         List<Map<String, Object>> versions = new ArrayList<>();
-        for (StoredVersion v : m.versions()) versions.add(versionJson(v, v.version() == m.latest()));
+        for (StoredVersion v : m.versions()) versions.add(versionJson(v, v.version() == m.latest(), service));
         out.put("versions", versions);
         return out;
     }
 
-    static Map<String, Object> versionJson(StoredVersion v, boolean latest) {
+    static Map<String, Object> versionJson(StoredVersion v, boolean latest, ModelService service) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("version", v.version());
         out.put("latest", latest);
@@ -87,6 +93,12 @@ public final class ModelsController {
         out.put("architecture", v.spec().name());
         out.put("parameters", v.spec().parameterCount());
         out.put("labels", v.labels());
+        InputContract in = v.card().input();
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("shape", List.of(in.height(), in.width(), in.channels()));
+        input.put("polarity", in.polarity().id());
+        input.put("preprocessing", in.preprocessing().id());
+        out.put("input", input);
         out.put("metrics", v.metrics());
         out.put("url", API + "/" + v.model() + "/versions/" + v.version());
         List<Map<String, Object>> formats = new ArrayList<>();
@@ -105,7 +117,35 @@ public final class ModelsController {
             formats.add(fj);
         }
         out.put("formats", formats);
+        Map<String, Object> serving = servingJson(v, service);
+        if (serving != null) out.put("serving", serving);
         return out;
+    }
+
+    /**
+     * What the server runs for {@code v}: the file it loaded (path, versioned URL, SHA-256 of the loaded bytes,
+     * runtime) when it is loaded, else the file its manifest names; null when it names none.
+     */
+    static Map<String, Object> servingJson(StoredVersion v, ModelService service) {
+        ServedFile running = service.served(v.model(), v.version()).orElse(null);
+        String path;
+        String sha256;
+        if (running != null) {
+            path = running.path();
+            sha256 = running.sha256();
+        } else if (v.servingFile().isPresent()) {
+            path = v.servingFile().get().path();
+            sha256 = v.servingFile().get().sha256();
+        } else {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", path);
+        m.put("url", fileUrl(v, path));
+        m.put("sha256", sha256);
+        m.put("runtime", running != null ? running.runtime() : "onnxruntime");
+        m.put("loaded", running != null);
+        return m;
     }
 
     private static Map<String, Object> fileJson(StoredVersion v, ModelFile f) {

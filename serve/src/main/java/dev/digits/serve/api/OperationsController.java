@@ -36,7 +36,10 @@ public final class OperationsController {
         }
     }
 
-    /** 200 when a model is loaded and the server is not shutting down, else 503; both list the loaded models. */
+    /**
+     * 200 when a model is loaded and the server is not shutting down, else 503; both list the loaded latest versions,
+     * each with the file it is served from ({@code serving}: path, versioned URL, SHA-256 of the loaded bytes, runtime).
+     */
     void health(Context ctx) {
         List<Map<String, Object>> loaded = new ArrayList<>();
         for (ServingVersion s : models.active()) {
@@ -44,6 +47,12 @@ public final class OperationsController {
             m.put("name", s.stored().model());
             m.put("version", s.stored().version());
             m.put("backend", s.backend());
+            Map<String, Object> serving = new LinkedHashMap<>();
+            serving.put("file", s.file().path());
+            serving.put("url", ModelsController.fileUrl(s.stored(), s.file().path()));
+            serving.put("sha256", s.file().sha256());
+            serving.put("runtime", s.file().runtime());
+            m.put("serving", serving);
             loaded.add(m);
         }
         Map<String, Object> out;

@@ -78,7 +78,7 @@ final class Predictor {
             if (in.pixels != null) {
                 pixels[i] = isBlank(in.pixels) ? null : in.pixels;
             } else {
-                digits[i] = reader.read(in.encoded, in.source);
+                digits[i] = reader.read(in.encoded, in.source, version.preprocessor());
                 pixels[i] = digits[i].found() ? digits[i].pixels() : null;
             }
             if (pixels[i] != null) found++;

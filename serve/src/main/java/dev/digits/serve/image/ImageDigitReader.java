@@ -1,6 +1,7 @@
 package dev.digits.serve.image;
 
 import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 
 import javax.imageio.ImageIO;
@@ -63,6 +64,16 @@ public final class ImageDigitReader {
      * @throws UnreadableImageException when the bytes are not a supported image or are damaged
      */
     public PreprocessedDigit read(byte[] bytes, String source) {
+        return read(bytes, source, preprocessor);
+    }
+
+    /**
+     * Decodes one image file and prepares it with {@code how}: the preprocessing of the model that will read it.
+     *
+     * @throws ImageTooLargeException    when the image is wider or taller than {@link #maxSide()}
+     * @throws UnreadableImageException when the bytes are not a supported image or are damaged
+     */
+    public PreprocessedDigit read(byte[] bytes, String source, InputPreprocessor how) {
         if (PngPixels.isPng(bytes)) {
             PngPixels.Header h = PngPixels.header(bytes, source);
             checkSize(h.width, h.height, source);
@@ -71,18 +82,22 @@ public final class ImageDigitReader {
                 pixelBudget.acquireUninterruptibly(permits);
                 try {
                     PngPixels.Pixels p = PngPixels.decode(bytes, h, source);
-                    return p.grey != null ? preprocessor.processGray(p.grey, h.width, h.height)
-                            : preprocessor.process(p.argb, h.width, h.height);
+                    return p.grey != null ? how.processGray(p.grey, h.width, h.height)
+                            : how.process(p.argb, h.width, h.height);
                 } finally {
                     pixelBudget.release(permits);
                 }
             }
         }
-        return readWithImageIO(bytes, source);
+        return readWithImageIO(bytes, source, how);
     }
 
     /** Decodes with ImageIO whatever the format (the path for everything {@link PngPixels} leaves out). */
     PreprocessedDigit readWithImageIO(byte[] bytes, String source) {
+        return readWithImageIO(bytes, source, preprocessor);
+    }
+
+    private PreprocessedDigit readWithImageIO(byte[] bytes, String source, InputPreprocessor how) {
         try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
             ImageReader reader = readerFor(bytes, in);
             if (reader == null) {
@@ -109,7 +124,7 @@ public final class ImageDigitReader {
                     } catch (IOException | RuntimeException e) {
                         throw unreadable(source, reader, e);
                     }
-                    return preprocess(img);
+                    return preprocess(img, how);
                 } finally {
                     pixelBudget.release(permits);
                 }
@@ -169,7 +184,7 @@ public final class ImageDigitReader {
         return maxConcurrentPixels - pixelBudget.availablePermits();
     }
 
-    private PreprocessedDigit preprocess(BufferedImage img) {
+    private PreprocessedDigit preprocess(BufferedImage img, InputPreprocessor how) {
         int w = img.getWidth();
         int h = img.getHeight();
         Raster r = img.getRaster();
@@ -183,7 +198,7 @@ public final class ImageDigitReader {
                     r.getSamples(0, y, w, 1, 0, row);
                     for (int x = 0; x < w; x++) grey[y * w + x] = (byte) row[x];
                 }
-                return preprocessor.processGray(grey, w, h);
+                return how.processGray(grey, w, h);
             }
             int[] argb = new int[w * h];
             int[] g = new int[w];
@@ -199,9 +214,9 @@ public final class ImageDigitReader {
                     argb[y * w + x] = av << 24 | v << 16 | v << 8 | v;
                 }
             }
-            return preprocessor.process(argb, w, h);
+            return how.process(argb, w, h);
         }
-        return preprocessor.process(img.getRGB(0, 0, w, h, null, 0, w), w, h);
+        return how.process(img.getRGB(0, 0, w, h, null, 0, w), w, h);
     }
 
     private static UnreadableImageException unreadable(String source, ImageReader reader, Exception e) {

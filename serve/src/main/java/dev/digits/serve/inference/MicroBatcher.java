@@ -1,7 +1,5 @@
 package dev.digits.serve.inference;
 
-import dev.digits.convert.LoadedModel;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -17,12 +15,12 @@ import java.util.concurrent.TimeUnit;
  * workers were busy, at most {@code maxBatch} images.
  *
  * <p>With several workers the model is called from several threads at once: backends must be thread-safe (ONNX
- * Runtime sessions are; {@code TrainedModel} serializes its calls).
+ * Runtime sessions are).
  */
 final class MicroBatcher implements AutoCloseable {
     private static final int INPUT = 28 * 28;
 
-    private final LoadedModel model;
+    private final InferenceModel model;
     private final String name;
     private final int maxBatch;
     private final BatchObserver observer;
@@ -41,7 +39,7 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    MicroBatcher(LoadedModel model, String name, int maxBatch, int threads, BatchObserver observer) {
+    MicroBatcher(InferenceModel model, String name, int maxBatch, int threads, BatchObserver observer) {
         this.model = model;
         this.name = name;
         this.maxBatch = maxBatch;

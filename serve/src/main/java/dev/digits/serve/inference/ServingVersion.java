@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServingVersion {
     private final StoredVersion stored;
     private final MicroBatcher batcher;
-    private final String backend;
+    private final ServedFile file;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile long lastUsedNanos = System.nanoTime();
 
-    ServingVersion(StoredVersion stored, MicroBatcher batcher, String backend) {
+    ServingVersion(StoredVersion stored, MicroBatcher batcher, ServedFile file) {
         this.stored = stored;
         this.batcher = batcher;
-        this.backend = backend;
+        this.file = file;
     }
 
     /** The version's files and description. */
@@ -27,9 +27,14 @@ public final class ServingVersion {
         return stored;
     }
 
-    /** Which runtime runs it ("pytorch" or "onnxruntime"). */
+    /** Which runtime runs it ({@code onnxruntime}). */
     public String backend() {
-        return backend;
+        return file.runtime();
+    }
+
+    /** The file it runs: the verified float32 ONNX file of its export, with the SHA-256 of the bytes loaded. */
+    public ServedFile file() {
+        return file;
     }
 
     /**

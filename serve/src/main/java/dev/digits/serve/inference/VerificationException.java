@@ -1,7 +1,12 @@
 package dev.digits.serve.inference;
 
-/** A model failed the checks it must pass before it is served; the message says which and why. */
-public class VerificationException extends RuntimeException {
+import dev.digits.core.error.VerificationFailedException;
+
+/**
+ * An uploaded model failed the server's own check on known digits ({@link VersionVerifier}); the message says which
+ * and why. 422, as every {@link VerificationFailedException}.
+ */
+public class VerificationException extends VerificationFailedException {
     public VerificationException(String message) {
         super(message);
     }

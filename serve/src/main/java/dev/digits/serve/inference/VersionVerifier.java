@@ -1,7 +1,5 @@
 package dev.digits.serve.inference;
 
-import dev.digits.convert.LoadedModel;
-
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -54,7 +52,7 @@ public final class VersionVerifier {
      * @return the share of digits classified correctly
      * @throws VerificationException saying what is wrong
      */
-    public double verify(LoadedModel model, List<String> labels) {
+    double verify(InferenceModel model, List<String> labels) {
         if (labels.size() != 10) {
             throw new VerificationException("the model has " + labels.size() + " classes; a digit classifier has 10");
         }

@@ -1,6 +1,6 @@
 package dev.digits.serve.registry;
 
-import dev.digits.train.TrainedModel;
+import dev.digits.core.artifact.ModelArtifact;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +34,7 @@ public final class EmbeddedModel {
 
     /** Whether this build carries an embedded model. */
     public static boolean available() {
-        return EmbeddedModel.class.getResource(RESOURCE_DIR + "/" + TrainedModel.SPEC_FILE) != null;
+        return EmbeddedModel.class.getResource(RESOURCE_DIR + "/" + ModelArtifact.SPEC_FILE) != null;
     }
 
     /**
@@ -43,7 +43,7 @@ public final class EmbeddedModel {
      * @throws ModelRegistryException when this build has no embedded model
      */
     public static void copyTo(Path target) throws IOException {
-        URL spec = EmbeddedModel.class.getResource(RESOURCE_DIR + "/" + TrainedModel.SPEC_FILE);
+        URL spec = EmbeddedModel.class.getResource(RESOURCE_DIR + "/" + ModelArtifact.SPEC_FILE);
         if (spec == null) {
             throw new ModelRegistryException("this build carries no embedded model (class-path " + RESOURCE_DIR
                     + "); serve your own with --models DIR");

@@ -1,8 +1,8 @@
 package dev.digits.serve.registry;
 
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.error.DigitsException;
 import dev.digits.core.io.AtomicFiles;
-import dev.digits.train.ModelDirectoryException;
-import dev.digits.train.TrainedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  *         1/                   a model directory as {@code digits train} writes it: spec.json,
  *         2/                   weights.safetensors, model-card.json, history.csv, …, and export/ with the
  *         …                    files of {@code digits export} (TFLite, ONNX, TF.js model.json + shards, report.json)
+ *                              and its manifest.json; a version is served from the float32 ONNX file it lists
  *       latest                 the number of the version served by default, as text; replaced atomically
  * </pre>
  * A model directory written straight to {@code <root>/<name>/} (spec.json at that level, as
@@ -76,7 +77,7 @@ public final class ModelRegistry {
             throw new ModelRegistryException(root + " is a file; --models needs a directory of models (e.g. models/, "
                     + "holding models/cnn/ from `digits train --output models/cnn`)");
         }
-        if (Files.isRegularFile(dir.resolve(TrainedModel.SPEC_FILE))) {
+        if (Files.isRegularFile(dir.resolve(ModelArtifact.SPEC_FILE))) {
             throw new ModelRegistryException(root + " is a single model directory; pass the directory that holds it"
                     + " (--models " + (dir.getParent() == null ? "." : dir.getParent()) + ") so that it is served as '"
                     + dir.getFileName() + "'");
@@ -159,7 +160,7 @@ public final class ModelRegistry {
      * new), moving it into {@code versions/<n>} in one rename. The latest version does not change unless the model is
      * new; see {@link #activate}.
      *
-     * @throws dev.digits.train.ModelDirectoryException when {@code staging} is not a model directory
+     * @throws DigitsException when {@code staging} is not a model directory
      */
     public synchronized StoredVersion commit(String name, Path staging) throws IOException {
         checkName(name);
@@ -215,7 +216,7 @@ public final class ModelRegistry {
 
     private static StoredModel readModel(String name, Path dir) throws IOException {
         NavigableMap<Integer, StoredVersion> versions = new TreeMap<>();
-        if (Files.isRegularFile(dir.resolve(TrainedModel.SPEC_FILE))) {
+        if (Files.isRegularFile(dir.resolve(ModelArtifact.SPEC_FILE))) {
             StoredVersion v = readVersion(name, 1, dir);
             if (v != null) versions.put(1, v);
         }
@@ -250,7 +251,7 @@ public final class ModelRegistry {
     private static StoredVersion readVersion(String name, int number, Path dir) throws IOException {
         try {
             return StoredVersion.read(name, number, dir);
-        } catch (ModelDirectoryException e) {
+        } catch (DigitsException e) {
             LOG.warn("skipping version {} of '{}': {}", number, name, e.getMessage());
             return null;
         }

@@ -1,25 +1,26 @@
 package dev.digits.serve.registry;
 
+import dev.digits.core.artifact.Digests;
+import dev.digits.core.artifact.ExportManifest;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.preprocess.InputPreprocessor;
+import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.error.DigitsException;
 import dev.digits.core.json.Json;
 import dev.digits.core.model.ModelSpec;
-import dev.digits.train.ModelDirectory;
-import dev.digits.train.TrainedModel;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
  * after it has been added to the registry, which is what makes its URLs cacheable forever.
  *
  * <p>Downloadable are Digits' own files ({@code spec.json}, {@code weights.safetensors}, {@code model-card.json}) and
- * everything under {@code export/}; checkpoints, plots and other training leftovers are not served.
+ * everything under {@code export/}; checkpoints, plots and other training leftovers are not served. The file the
+ * server runs is the float32 ONNX file the export manifest lists ({@link #servingFile()}).
  */
 public final class StoredVersion {
     private static final List<String> FORMAT_ORDER = List.of("onnx", "tflite", "tfjs", "safetensors");
@@ -37,30 +39,34 @@ public final class StoredVersion {
 
     private final String model;
     private final int version;
-    private final ModelDirectory directory;
+    private final ModelArtifact artifact;
+    private final InputPreprocessor preprocessor;
     private final String sha256;
     private final Map<String, ModelFile> files;
     private final List<ModelFormat> formats;
+    private final ModelFile servingFile;
 
-    private StoredVersion(String model, int version, ModelDirectory directory, String sha256,
-                          Map<String, ModelFile> files, List<ModelFormat> formats) {
+    private StoredVersion(String model, int version, ModelArtifact artifact, String sha256,
+                          Map<String, ModelFile> files, List<ModelFormat> formats, ModelFile servingFile) {
         this.model = model;
         this.version = version;
-        this.directory = directory;
+        this.artifact = artifact;
+        this.preprocessor = InputPreprocessor.of(this.artifact.input());
         this.sha256 = sha256;
         this.files = files;
         this.formats = formats;
+        this.servingFile = servingFile;
     }
 
     /**
      * Reads the version in {@code dir}, hashing its downloadable files.
      *
-     * @throws dev.digits.train.ModelDirectoryException when {@code dir} is not a model directory
+     * @throws DigitsException when {@code dir} is not a model directory
      */
     public static StoredVersion read(String model, int version, Path dir) throws IOException {
-        ModelDirectory md = ModelDirectory.open(dir);
+        ModelArtifact md = ModelArtifact.open(dir);
         Map<String, ModelFile> files = new TreeMap<>();
-        for (String own : List.of(TrainedModel.SPEC_FILE, TrainedModel.WEIGHTS_FILE, TrainedModel.CARD_FILE)) {
+        for (String own : List.of(ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE, ModelArtifact.CARD_FILE)) {
             Path f = dir.resolve(own);
             if (Files.isRegularFile(f)) files.put(own, describe(own, f));
         }
@@ -75,8 +81,24 @@ public final class StoredVersion {
         }
         Object report = readReport(export.resolve("report.json"));
         List<ModelFormat> formats = formats(files, report);
-        String sha = files.get(TrainedModel.WEIGHTS_FILE).sha256();
-        return new StoredVersion(model, version, md, sha, java.util.Collections.unmodifiableMap(files), formats);
+        String sha = files.get(ModelArtifact.WEIGHTS_FILE).sha256();
+        return new StoredVersion(model, version, md, sha, java.util.Collections.unmodifiableMap(files), formats,
+                servingFile(md, files));
+    }
+
+    /**
+     * The file of {@code files} the export manifest lists as the float32 ONNX export, or null when there is no
+     * manifest, it lists none, or it cannot be read (whether the file may be served is decided when it is loaded).
+     */
+    private static ModelFile servingFile(ModelArtifact md, Map<String, ModelFile> files) throws IOException {
+        try {
+            Optional<ExportManifest> manifest = md.manifest();
+            if (manifest.isEmpty()) return null;
+            Optional<ExportManifest.Entry> onnx = manifest.get().entry("onnx", "float32");
+            return onnx.map(e -> files.get(ModelArtifact.EXPORT_DIR + "/" + e.path())).orElse(null);
+        } catch (DigitsException e) {
+            return null;
+        }
     }
 
     public String model() {
@@ -89,22 +111,35 @@ public final class StoredVersion {
 
     /** The version's directory. */
     public Path directory() {
-        return directory.path();
+        return artifact.path();
     }
 
     /** The architecture. */
     public ModelSpec spec() {
-        return directory.spec();
+        return artifact.spec();
     }
 
-    /** The model card as written by the trainer (empty when there is none). */
-    public Map<String, Object> card() {
-        return directory.card();
+    /** The model card (the MNIST defaults when the directory has none). */
+    public ModelCard card() {
+        return artifact.card();
     }
 
     /** Class names, index = output position. */
     public List<String> labels() {
-        return directory.labels();
+        return artifact.labels();
+    }
+
+    /** How pictures sent to this version become its input: the preprocessing its card declares. */
+    public InputPreprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    /**
+     * The file the server runs for this version — the float32 ONNX file its export manifest lists, e.g.
+     * {@code export/cnn.onnx} — when the manifest names one (whether it passes its checks is decided at load).
+     */
+    public Optional<ModelFile> servingFile() {
+        return Optional.ofNullable(servingFile);
     }
 
     /** SHA-256 of the weights: what identifies this trained model. */
@@ -125,36 +160,22 @@ public final class StoredVersion {
     /** The test metrics from the model card (accuracy, loss, images), without per-class detail. */
     public Map<String, Object> metrics() {
         Map<String, Object> out = new LinkedHashMap<>();
-        Object metrics = card().get("metrics");
-        if (metrics instanceof Map) {
-            Object test = ((Map<?, ?>) metrics).get("test");
-            if (test instanceof Map) {
-                for (Map.Entry<?, ?> e : ((Map<?, ?>) test).entrySet()) {
-                    if (isScalar(e.getValue())) out.put(String.valueOf(e.getKey()), e.getValue());
-                }
-            }
-        }
+        ModelCard.Metrics m = card().metrics();
+        if (!m.isPresent()) return out;
+        out.put("accuracy", m.accuracy());
+        if (!Double.isNaN(m.loss())) out.put("loss", m.loss());
+        if (m.images() > 0) out.put("images", m.images());
         return out;
     }
 
     @Override
     public String toString() {
-        return model + " version " + version + " (" + directory.path() + ")";
+        return model + " version " + version + " (" + artifact.path() + ")";
     }
 
     /** Lower-case hex SHA-256 of a file's content. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return Digests.sha256(file);
     }
 
     private static ModelFile describe(String rel, Path f) throws IOException {
@@ -188,10 +209,10 @@ public final class StoredVersion {
 
     private static List<ModelFormat> formats(Map<String, ModelFile> files, Object report) {
         List<ModelFormat> out = new ArrayList<>();
-        ModelFile weights = files.get(TrainedModel.WEIGHTS_FILE);
+        ModelFile weights = files.get(ModelArtifact.WEIGHTS_FILE);
         List<ModelFile> own = new ArrayList<>();
         own.add(weights);
-        for (String f : List.of(TrainedModel.SPEC_FILE, TrainedModel.CARD_FILE)) {
+        for (String f : List.of(ModelArtifact.SPEC_FILE, ModelArtifact.CARD_FILE)) {
             if (files.containsKey(f)) own.add(files.get(f));
         }
         out.add(new ModelFormat("safetensors", "float32", weights, own, Map.of()));

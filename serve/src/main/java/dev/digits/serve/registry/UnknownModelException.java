@@ -1,7 +1,9 @@
 package dev.digits.serve.registry;
 
-/** A model name or version the registry does not hold; the message lists what it does hold. */
-public class UnknownModelException extends RuntimeException {
+import dev.digits.core.error.NotFoundException;
+
+/** A model name or version the registry does not hold; the message lists what it does hold. 404. */
+public class UnknownModelException extends NotFoundException {
     public UnknownModelException(String message) {
         super(message);
     }

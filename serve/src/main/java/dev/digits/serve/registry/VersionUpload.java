@@ -1,6 +1,6 @@
 package dev.digits.serve.registry;
 
-import dev.digits.train.TrainedModel;
+import dev.digits.core.artifact.ModelArtifact;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,13 +82,13 @@ public final class VersionUpload {
      * @throws InvalidUploadException naming what is missing
      */
     public void finish() throws IOException {
-        if (!Files.isRegularFile(target.resolve(TrainedModel.SPEC_FILE))) {
+        if (!Files.isRegularFile(target.resolve(ModelArtifact.SPEC_FILE))) {
             List<Path> children = new ArrayList<>();
             try (DirectoryStream<Path> s = Files.newDirectoryStream(target)) {
                 s.forEach(children::add);
             }
             if (children.size() == 1 && Files.isDirectory(children.get(0))
-                    && Files.isRegularFile(children.get(0).resolve(TrainedModel.SPEC_FILE))) {
+                    && Files.isRegularFile(children.get(0).resolve(ModelArtifact.SPEC_FILE))) {
                 Path inner = children.get(0);
                 try (DirectoryStream<Path> s = Files.newDirectoryStream(inner)) {
                     for (Path p : s) Files.move(p, target.resolve(p.getFileName().toString()));
@@ -96,10 +96,11 @@ public final class VersionUpload {
                 Files.delete(inner);
             }
         }
-        for (String required : List.of(TrainedModel.SPEC_FILE, TrainedModel.WEIGHTS_FILE)) {
+        for (String required : List.of(ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE)) {
             if (!Files.isRegularFile(target.resolve(required))) {
                 throw new InvalidUploadException("the upload has no " + required + "; send a model directory as "
-                        + "`digits train` writes it (spec.json, weights.safetensors, model-card.json, export/…)");
+                        + "`digits export` leaves it (spec.json, weights.safetensors, model-card.json, export/ with its "
+                        + "manifest.json)");
             }
         }
     }

@@ -1,12 +1,11 @@
 package dev.digits.serve.inference;
 
-import dev.digits.convert.LoadedModel;
 import dev.digits.serve.TestModels;
-import dev.digits.train.TrainedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,11 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Concurrent requests share model runs, and each still gets its own answers. */
 class MicroBatcherTest {
-    private static TrainedModel model;
+    /** The embedded model's float32 ONNX file, as the server runs it. */
+    private static OnnxSessionModel model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = TrainedModel.load(TestModels.secondModel());
+        model = OnnxSessionModel.open(Files.readAllBytes(TestModels.embeddedModel().resolve(TestModels.ONNX)),
+                TestModels.ONNX);
+    }
+
+    private static float[] single(float[] pixels) {
+        return model.predict(pixels, 1)[0];
     }
 
     @AfterAll
@@ -36,7 +41,7 @@ class MicroBatcherTest {
     }
 
     /** The real model, whose first run waits until the test opens the gate, so that other requests queue up. */
-    private static final class GatedModel implements LoadedModel {
+    private static final class GatedModel implements InferenceModel {
         final CountDownLatch gate = new CountDownLatch(1);
         final CountDownLatch firstRunStarted = new CountDownLatch(1);
         boolean first = true;
@@ -52,7 +57,7 @@ class MicroBatcherTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return model.predictBatch(pixels, n);
+            return model.predict(pixels, n);
         }
 
         @Override
@@ -80,9 +85,9 @@ class MicroBatcherTest {
                 Thread.sleep(5);
             }
             gated.gate.countDown();
-            assertArrayEquals(model.predict(TestModels.mnistPixels(0)), firstAnswer.get()[0], 1e-5f);
+            assertArrayEquals(single(TestModels.mnistPixels(0)), firstAnswer.get()[0], 1e-5f);
             for (int i = 1; i <= 5; i++) {
-                assertArrayEquals(model.predict(TestModels.mnistPixels(i)), queued.get(i - 1).get()[0], 1e-5f, "image " + i);
+                assertArrayEquals(single(TestModels.mnistPixels(i)), queued.get(i - 1).get()[0], 1e-5f, "image " + i);
             }
             assertEquals(List.of(1, 5), batches);
         } finally {
@@ -94,7 +99,7 @@ class MicroBatcherTest {
     @Test
     void aRequestWithMoreImagesThanTheBatchSizeRunsAlone() {
         List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
-        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 2, 1, (name, images, nanos) -> batches.add(images));
+        MicroBatcher batcher = new MicroBatcher(new SharedModelView(), "cnn", 2, 1, (name, images, nanos) -> batches.add(images));
         try {
             float[] three = new float[3 * 784];
             for (int i = 0; i < 3; i++) System.arraycopy(TestModels.mnistPixels(i), 0, three, i * 784, 784);
@@ -108,16 +113,16 @@ class MicroBatcherTest {
 
     @Test
     void aClosedBatcherRefusesWork() {
-        MicroBatcher batcher = new MicroBatcher(new TorchModelView(), "cnn", 8, 1, BatchObserver.NONE);
+        MicroBatcher batcher = new MicroBatcher(new SharedModelView(), "cnn", 8, 1, BatchObserver.NONE);
         batcher.close();
         assertThrows(IllegalStateException.class, () -> batcher.classify(TestModels.mnistPixels(0), 1));
     }
 
     /** The shared model without closing it when a batcher closes. */
-    private static final class TorchModelView implements LoadedModel {
+    private static final class SharedModelView implements InferenceModel {
         @Override
         public float[][] predict(float[] pixels, int n) {
-            return model.predictBatch(pixels, n);
+            return model.predict(pixels, n);
         }
 
         @Override

@@ -146,8 +146,10 @@ class ModelRegistryTest {
         Files.writeString(root.resolve("cnn/versions/1/export/.tmp/half.onnx"), "x");
         Files.writeString(root.resolve("cnn/versions/1/export/labels.txt"), "0\n1\n");
         StoredVersion v = ModelRegistry.open(root).model("cnn").version(1);
-        assertEquals(List.of("export/labels.txt", "model-card.json", "spec.json", "weights.safetensors"),
+        assertEquals(List.of("export/cnn.onnx", "export/labels.txt", "export/manifest.json",
+                "export/verification-images.idx", "model-card.json", "spec.json", "weights.safetensors"),
                 List.copyOf(v.files().keySet()));
+        assertEquals("export/cnn.onnx", v.servingFile().orElseThrow().path(), "the manifest's float32 ONNX file");
         assertEquals(StoredVersion.sha256(root.resolve("cnn/versions/1/weights.safetensors")), v.sha256());
     }
 }

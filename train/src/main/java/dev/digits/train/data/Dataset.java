@@ -1,21 +1,44 @@
 package dev.digits.train.data;
 
+import dev.digits.core.artifact.InputContract;
+import dev.digits.core.data.ImageSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A named dataset: a training split, a test split and the SHA-256 of each source file (for the model card). */
+/**
+ * A named dataset: a training split, a test split, the SHA-256 of each source file (for the model card) and the
+ * preprocessing that made its images from pictures — which a model trained on it declares, so that the server and
+ * the apps prepare users' pictures the same way.
+ */
 public final class Dataset {
     private final String name;
     private final ImageSet train;
     private final ImageSet test;
     private final Map<String, String> checksums;
+    private final InputContract.Preprocessing preprocessing;
 
+    /** A dataset of handwritten digits in MNIST form ({@link InputContract.Preprocessing#DIGIT}). */
     public Dataset(String name, ImageSet train, ImageSet test, Map<String, String> checksums) {
+        this(name, train, test, checksums, InputContract.Preprocessing.DIGIT);
+    }
+
+    public Dataset(String name, ImageSet train, ImageSet test, Map<String, String> checksums, InputContract.Preprocessing preprocessing) {
         this.name = name;
         this.train = train;
         this.test = test;
         this.checksums = Collections.unmodifiableMap(new LinkedHashMap<>(checksums));
+        this.preprocessing = preprocessing;
+    }
+
+    /** How pictures become this dataset's images, and so a model trained on it expects its input. */
+    public InputContract.Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** This dataset with other training images (a sample of them), the rest unchanged. */
+    public Dataset withTrain(ImageSet images) {
+        return new Dataset(name, images, test, checksums, preprocessing);
     }
 
     public String name() {

@@ -1,5 +1,6 @@
 package dev.digits.train.data;
 
+import dev.digits.core.error.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -19,7 +20,7 @@ public enum DatasetFormat {
     /** Parses {@code folder} or {@code idx}; the error lists both. */
     public static DatasetFormat parse(String id) {
         for (DatasetFormat f : values()) if (f.id().equalsIgnoreCase(id)) return f;
-        throw new IllegalArgumentException("unknown dataset format '" + id + "'; choose folder (one subfolder of images per class) or idx");
+        throw new InvalidInputException("unknown dataset format '" + id + "'; choose folder (one subfolder of images per class) or idx");
     }
 
     /** {@link #IDX} when {@code dir} holds an IDX training-images file, else {@link #FOLDER}. */

@@ -1,5 +1,8 @@
 package dev.digits.train.data;
 
+import dev.digits.core.preprocess.ResizePreprocessor;
+import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.data.ImageSet;
 import dev.digits.core.preprocess.DigitPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 
@@ -66,7 +69,7 @@ public final class FolderDataset {
         /** Parses {@code digit} or {@code resize}; the error lists both. */
         public static Preprocessing parse(String id) {
             for (Preprocessing p : values()) if (p.id().equalsIgnoreCase(id)) return p;
-            throw new IllegalArgumentException("unknown preprocessing '" + id + "'; choose digit (handwriting) or resize (other images)");
+            throw new InvalidInputException("unknown preprocessing '" + id + "'; choose digit (handwriting) or resize (other images)");
         }
     }
 
@@ -169,13 +172,13 @@ public final class FolderDataset {
          * @throws IllegalArgumentException naming a setting and the values it accepts
          */
         public FolderDataset load() throws IOException {
-            if (root == null) throw new IllegalArgumentException("the dataset folder is required");
-            if (preprocessing == null) throw new IllegalArgumentException("preprocessing is required: digit or resize");
+            if (root == null) throw new InvalidInputException("the dataset folder is required");
+            if (preprocessing == null) throw new InvalidInputException("preprocessing is required: digit or resize");
             if (!(validationFraction > 0 && validationFraction < 1)) {
-                throw new IllegalArgumentException("validation fraction must be between 0 and 1 (e.g. 0.2), got " + validationFraction);
+                throw new InvalidInputException("validation fraction must be between 0 and 1 (e.g. 0.2), got " + validationFraction);
             }
             if (preprocessing == Preprocessing.DIGIT && (height != PreprocessedDigit.SIZE || width != PreprocessedDigit.SIZE)) {
-                throw new IllegalArgumentException("digit preprocessing makes 28×28 images but " + height + "×" + width
+                throw new InvalidInputException("digit preprocessing makes 28×28 images but " + height + "×" + width
                         + " were asked for; use resize preprocessing for other sizes");
             }
             return read(this);
@@ -315,7 +318,7 @@ public final class FolderDataset {
                 }
                 try {
                     ImageFiles.ArgbImage img = ImageFiles.decode(bytes, file.toString(), ImageFiles.MAX_SIDE);
-                    image = b.preprocessing == Preprocessing.DIGIT ? digitImage(digits, img) : resize.process(img.argb, img.width, img.height);
+                    image = b.preprocessing == Preprocessing.DIGIT ? digitImage(digits, img) : resize.resize(img.argb, img.width, img.height);
                 } catch (ImageFiles.ImageException e) {
                     bad.add(new SkippedFile(file, reason(e.getMessage(), file)));
                     continue;
@@ -357,7 +360,7 @@ public final class FolderDataset {
         ImageSet images = new ImageSet(b.height, b.width, all, allLabels, classNames);
         StratifiedSampling.Split split = StratifiedSampling.split(allLabels, classNames.size(), b.validationFraction, b.seed);
         Dataset dataset = new Dataset(root.toAbsolutePath().normalize().getFileName() + "", images.subset(split.train()),
-                images.subset(split.validation()), checksums);
+                images.subset(split.validation()), checksums, dev.digits.core.artifact.InputContract.Preprocessing.of(b.preprocessing.id()));
         return new FolderDataset(b, dataset, b.skipUnreadable ? bad : List.of(), imbalance(classNames, counts));
     }
 

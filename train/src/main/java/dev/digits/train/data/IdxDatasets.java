@@ -1,5 +1,6 @@
 package dev.digits.train.data;
 
+import dev.digits.core.data.ImageSet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,18 +35,23 @@ public final class IdxDatasets {
                         + " train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte");
             }
             byte[] content = IdxFile.readContent(file);
-            checksums.put(part.fileName(), Mnist.sha256(content));
+            checksums.put(part.fileName(), dev.digits.core.artifact.Digests.sha256(content));
             files[i++] = IdxFile.parse(content, part.magic, file.toString());
         }
+        int max = 0;
+        for (int f : new int[] {1, 3}) for (byte b : files[f].data()) max = Math.max(max, b & 0xff);
         List<String> names = classNames;
         if (names == null) {
-            int max = 0;
-            for (byte b : files[1].data()) max = Math.max(max, b & 0xff);
             names = new java.util.ArrayList<>();
             for (int c = 0; c <= max; c++) names.add(Integer.toString(c));
+        } else if (max >= names.size()) {
+            throw new DatasetException("the labels name " + names.size() + " classes but " + dir + " has label values 0.." + max
+                    + "; give one name per class");
         }
         return new Dataset(name, toImageSet(files[0], files[1], names, "train-images-idx3-ubyte"),
-                toImageSet(files[2], files[3], names, "t10k-images-idx3-ubyte"), checksums);
+                toImageSet(files[2], files[3], names, "t10k-images-idx3-ubyte"), checksums,
+                // Images stored at the model's input size, not handwriting to be found and centred.
+                dev.digits.core.artifact.InputContract.Preprocessing.RESIZE);
     }
 
     /** Pairs an image file with its label file, checking that they belong together. */

@@ -37,7 +37,7 @@ public final class ImageFiles {
     }
 
     /** An image that cannot be decoded or is too large; the message names it. */
-    public static final class ImageException extends IllegalArgumentException {
+    public static final class ImageException extends dev.digits.core.error.InvalidInputException {
         public ImageException(String message) {
             super(message);
         }

@@ -1,5 +1,7 @@
 package dev.digits.train.data;
 
+import dev.digits.core.artifact.Digests;
+import dev.digits.core.data.ImageSet;
 import dev.digits.core.io.AtomicFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -14,11 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +102,7 @@ public final class Mnist {
                 file = fetch(dir, part, mirrors);
             }
             byte[] bytes = IdxFile.readContent(file);
-            String sha = sha256(bytes);
+            String sha = Digests.sha256(bytes);
             if (!sha.equals(part.sha256)) {
                 throw new DatasetException(file + " is not the standard MNIST " + part.fileName + " (SHA-256 " + sha.substring(0, 12)
                         + "…, expected " + part.sha256.substring(0, 12) + "…): it is truncated, corrupt or another dataset;"
@@ -169,7 +168,7 @@ public final class Mnist {
                 Path tmp = Files.createTempFile("digits-mnist", ".gz");
                 try {
                     Files.write(tmp, gz);
-                    String sha = sha256(IdxFile.readContent(tmp));
+                    String sha = Digests.sha256(IdxFile.readContent(tmp));
                     if (!sha.equals(part.sha256)) {
                         failures.add(uri + ": content does not match the standard file's SHA-256");
                         continue;
@@ -194,14 +193,5 @@ public final class Mnist {
                 + String.join("; ", failures) + "). Copy the four standard files (train-images-idx3-ubyte.gz,"
                 + " train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) into that directory,"
                 + " or pass --data DIR (or set DIGITS_DATA_DIR) to where they are; DIGITS_MNIST_MIRRORS sets other mirrors");
-    }
-
-    /** Hex SHA-256 of {@code bytes}. */
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

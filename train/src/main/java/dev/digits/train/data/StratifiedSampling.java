@@ -1,5 +1,7 @@
 package dev.digits.train.data;
 
+import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.data.ImageSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -42,7 +44,7 @@ public final class StratifiedSampling {
      */
     public static Split split(int[] labels, int classes, double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("the validation fraction must be between 0 and 1 (e.g. 0.2), got " + validationFraction);
+            throw new InvalidInputException("the validation fraction must be between 0 and 1 (e.g. 0.2), got " + validationFraction);
         }
         List<int[]> byClass = shuffledByClass(labels, classes, seed);
         List<Integer> train = new ArrayList<>();
@@ -50,7 +52,7 @@ public final class StratifiedSampling {
         for (int c = 0; c < classes; c++) {
             int[] members = byClass.get(c);
             if (members.length < 2) {
-                throw new IllegalArgumentException("class " + c + " has " + members.length
+                throw new InvalidInputException("class " + c + " has " + members.length
                         + " image(s); a split needs at least two per class (one to train on, one to validate with)");
             }
             int v = (int) Math.max(1, Math.min(members.length - 1, Math.round(members.length * validationFraction)));
@@ -64,7 +66,7 @@ public final class StratifiedSampling {
      * The result is ordered by class.
      */
     public static ImageSet perClass(ImageSet set, int perClass, long seed) {
-        if (perClass < 1) throw new IllegalArgumentException("images per class must be at least 1, got " + perClass);
+        if (perClass < 1) throw new InvalidInputException("images per class must be at least 1, got " + perClass);
         int[] labels = new int[set.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = set.label(i);
         List<Integer> chosen = new ArrayList<>();

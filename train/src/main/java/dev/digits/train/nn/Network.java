@@ -1,5 +1,6 @@
 package dev.digits.train.nn;
 
+import dev.digits.core.error.InvalidInputException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -114,7 +115,7 @@ public final class Network {
             case DROPOUT:
                 return Dropout.builder().optRate((float) l.rate()).build();
             case BATCHNORM: {
-                BatchNorm bn = BatchNorm.builder().build();
+                BatchNorm bn = BatchNorm.builder().optEpsilon(LayerSpec.BATCHNORM_EPSILON).build();
                 own(l.name(), bn, "gamma", "gamma", "beta", "beta", "runningMean", "running_mean", "runningVar", "running_var");
                 return new FreezableBatchNorm(bn);
             }
@@ -240,9 +241,9 @@ public final class Network {
     public void load(Map<String, Tensor> weights) {
         for (Map.Entry<String, long[]> e : spec.parameters().entrySet()) {
             Tensor t = weights.get(e.getKey());
-            if (t == null) throw new IllegalArgumentException("the weights have no " + e.getKey() + ": they belong to another architecture");
+            if (t == null) throw new InvalidInputException("the weights have no " + e.getKey() + ": they belong to another architecture");
             if (!Arrays.equals(t.shape(), e.getValue())) {
-                throw new IllegalArgumentException("weights " + e.getKey() + " have shape " + Arrays.toString(t.shape())
+                throw new InvalidInputException("weights " + e.getKey() + " have shape " + Arrays.toString(t.shape())
                         + " but the architecture needs " + Arrays.toString(e.getValue()));
             }
             parameters.get(e.getKey()).getArray().set(t.data());

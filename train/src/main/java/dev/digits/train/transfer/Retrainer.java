@@ -1,20 +1,18 @@
 package dev.digits.train.transfer;
 
-import dev.digits.core.model.SafeTensors;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.model.Shape;
 import dev.digits.core.model.Tensor;
-import dev.digits.train.ModelDirectory;
+import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.Trainer;
 import dev.digits.train.TrainingHistory;
 import dev.digits.train.data.Dataset;
 import dev.digits.train.data.DatasetException;
-import dev.digits.train.data.ImageSet;
-import dev.digits.train.data.Mnist;
+import dev.digits.core.data.ImageSet;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,17 +173,17 @@ public final class Retrainer {
 
         /** Checks every setting; the error names the setting and what it accepts. */
         public Retrainer build() {
-            if (base == null) throw new IllegalArgumentException("base is required: the directory of a trained model, e.g. models/cnn");
-            if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
-            if (freeze != null && freeze < 0) throw new IllegalArgumentException("freeze must be 0 or more layers, got " + freeze);
-            if (fineTuneEpochs < 0) throw new IllegalArgumentException("fine-tune epochs must be 0 or more, got " + fineTuneEpochs);
-            if (!(learningRate > 0 && learningRate < 10)) throw new IllegalArgumentException("learning rate must be in (0, 10), got " + learningRate);
+            if (base == null) throw new InvalidInputException("base is required: the directory of a trained model, e.g. models/cnn");
+            if (epochs < 1) throw new InvalidInputException("epochs must be at least 1, got " + epochs);
+            if (freeze != null && freeze < 0) throw new InvalidInputException("freeze must be 0 or more layers, got " + freeze);
+            if (fineTuneEpochs < 0) throw new InvalidInputException("fine-tune epochs must be 0 or more, got " + fineTuneEpochs);
+            if (!(learningRate > 0 && learningRate < 10)) throw new InvalidInputException("learning rate must be in (0, 10), got " + learningRate);
             if (fineTuneLearningRate != null && !(fineTuneLearningRate > 0 && fineTuneLearningRate < 10)) {
-                throw new IllegalArgumentException("fine-tune learning rate must be in (0, 10), got " + fineTuneLearningRate);
+                throw new InvalidInputException("fine-tune learning rate must be in (0, 10), got " + fineTuneLearningRate);
             }
-            if (batchSize < 1 || batchSize > 65536) throw new IllegalArgumentException("batch size must be 1..65536, got " + batchSize);
+            if (batchSize < 1 || batchSize > 65536) throw new InvalidInputException("batch size must be 1..65536, got " + batchSize);
             if (!Trainer.OPTIMIZERS.contains(optimizer)) {
-                throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose one of " + Trainer.OPTIMIZERS);
+                throw new InvalidInputException("unknown optimizer '" + optimizer + "'; choose one of " + Trainer.OPTIMIZERS);
             }
             return new Retrainer(this);
         }
@@ -195,10 +193,10 @@ public final class Retrainer {
      * What retraining the base on {@code classes} classes will do (which layers freeze, the new architecture),
      * without training.
      *
-     * @throws dev.digits.train.ModelDirectoryException when the base is not a model directory
+     * @throws dev.digits.core.error.InvalidInputException when the base is not a model directory
      */
     public TransferPlan plan(int classes) throws IOException {
-        return TransferPlan.of(ModelDirectory.open(base).spec(), classes, freeze, name);
+        return TransferPlan.of(ModelArtifact.open(base).spec(), classes, freeze, name);
     }
 
     /**
@@ -206,23 +204,22 @@ public final class Retrainer {
      * directory {@code output}.
      */
     public TrainedModel retrain(Dataset data, Path output) throws IOException {
-        ModelDirectory baseDir = ModelDirectory.open(base);
+        ModelArtifact baseDir = ModelArtifact.open(base);
         if (output.toAbsolutePath().normalize().equals(base.toAbsolutePath().normalize())) {
-            throw new IllegalArgumentException("the output " + output + " is the base model's directory: retraining would overwrite"
+            throw new InvalidInputException("the output " + output + " is the base model's directory: retraining would overwrite"
                     + " the base; write the new model somewhere else");
         }
         TransferPlan plan = TransferPlan.of(baseDir.spec(), data.train().classNames().size(), freeze, name);
         checkImages(data.train(), plan);
-        byte[] weightsFile = Files.readAllBytes(baseDir.weightsFile());
-        Map<String, Tensor> baseWeights = SafeTensors.read(baseDir.weightsFile());
+        Map<String, Tensor> baseWeights = baseDir.tensors();
 
         Map<String, Object> transfer = new LinkedHashMap<>();
         Map<String, Object> baseInfo = new LinkedHashMap<>();
         baseInfo.put("name", baseDir.name());
         baseInfo.put("architecture", baseDir.spec().name());
-        baseInfo.put("weightsSha256", Mnist.sha256(weightsFile));
+        baseInfo.put("weightsSha256", baseDir.weightsSha256());
         baseInfo.put("labels", baseDir.labels());
-        Object baseData = baseDir.card().get("training") instanceof Map ? ((Map<?, ?>) baseDir.card().get("training")).get("dataset") : null;
+        Object baseData = baseDir.card().dataset();
         if (baseData != null) baseInfo.put("dataset", baseData);
         transfer.put("base", baseInfo);
         transfer.put("head", plan.head());

@@ -1,5 +1,6 @@
 package dev.digits.train.transfer;
 
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.model.LayerSpec;
 import dev.digits.core.model.LayerType;
 import dev.digits.core.model.ModelSpec;
@@ -45,9 +46,9 @@ public final class TransferPlan {
      *                                  of range (the message lists the layers)
      */
     public static TransferPlan of(ModelSpec base, int classes, Integer frozenLayers, String name) {
-        if (classes < 2) throw new IllegalArgumentException("a classifier needs at least two classes, got " + classes);
+        if (classes < 2) throw new InvalidInputException("a classifier needs at least two classes, got " + classes);
         Map<String, List<String>> params = parametricLayers(base);
-        if (params.isEmpty()) throw new IllegalArgumentException(base.name() + " has no layers with weights to transfer");
+        if (params.isEmpty()) throw new InvalidInputException(base.name() + " has no layers with weights to transfer");
         List<String> names = new ArrayList<>(params.keySet());
         String head = names.get(names.size() - 1);
         List<LayerSpec> layers = new ArrayList<>(base.layers());
@@ -55,13 +56,13 @@ public final class TransferPlan {
         for (int i = 0; i < layers.size(); i++) if (layers.get(i).name().equals(head)) at = i;
         LayerSpec old = layers.get(at);
         if (old.type() != LayerType.DENSE) {
-            throw new IllegalArgumentException(base.name() + " ends in " + old.name() + " (" + old.describe() + "), not a dense layer:"
+            throw new InvalidInputException(base.name() + " ends in " + old.name() + " (" + old.describe() + "), not a dense layer:"
                     + " transfer learning replaces the final dense (classification) layer");
         }
         int trainable = names.size() - 1;
         int n = frozenLayers == null ? trainable : frozenLayers;
         if (n < 0 || n > trainable) {
-            throw new IllegalArgumentException("can freeze 0 to " + trainable + " layers of " + base.name() + ", not " + n
+            throw new InvalidInputException("can freeze 0 to " + trainable + " layers of " + base.name() + ", not " + n
                     + "; its layers with weights, from the input, are " + String.join(", ", names) + " (the last, " + head
                     + ", is the new head and always trains)");
         }
@@ -140,7 +141,7 @@ public final class TransferPlan {
             if (layerParameters.get(head).contains(e.getKey())) continue;
             Tensor t = baseWeights.get(e.getKey());
             if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue())) {
-                throw new IllegalArgumentException("the base weights " + (t == null ? "lack " + e.getKey() : "have " + e.getKey()
+                throw new InvalidInputException("the base weights " + (t == null ? "lack " + e.getKey() : "have " + e.getKey()
                         + " of shape " + java.util.Arrays.toString(t.shape()) + ", not " + java.util.Arrays.toString(e.getValue()))
                         + ": they do not belong to architecture " + base.name());
             }

@@ -1,5 +1,8 @@
 package dev.digits.train.data;
 
+import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.preprocess.ResizePreprocessor;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.TestData;
 import dev.digits.train.data.FolderDataset.Preprocessing;
 import dev.digits.train.transfer.ImageFolders;
@@ -120,7 +123,7 @@ class FolderDatasetTest {
     @Test
     void resizeAveragesTheAreaEachOutputPixelCovers() {
         int[] argb = {0xff000000, 0xffffffff, 0xff000000, 0xffffffff, 0xff646464, 0xff646464};
-        byte[] out = new ResizePreprocessor(1, 2).process(argb, 3, 2);
+        byte[] out = new ResizePreprocessor(1, 2).resize(argb, 3, 2);
         // Rows [0, 255, 0] and [255, 100, 100]; each output pixel covers one and a half columns of both rows.
         assertEquals(Math.round((0 + 0.5 * 255 + 255 + 0.5 * 100) / 3), out[0] & 0xff);
         assertEquals(Math.round((0.5 * 255 + 0 + 0.5 * 100 + 100) / 3), out[1] & 0xff);
@@ -221,12 +224,12 @@ class FolderDatasetTest {
 
     @Test
     void settingsAreCheckedWithTheValuesTheyAccept() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> FolderDataset.builder(dir).validationFraction(1.0).load());
         assertTrue(e.getMessage().contains("between 0 and 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> FolderDataset.builder(dir).imageSize(32, 32).load());
+        e = assertThrows(InvalidInputException.class, () -> FolderDataset.builder(dir).imageSize(32, 32).load());
         assertTrue(e.getMessage().contains("use resize"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Preprocessing.parse("crop"));
+        e = assertThrows(InvalidInputException.class, () -> Preprocessing.parse("crop"));
         assertTrue(e.getMessage().contains("digit") && e.getMessage().contains("resize"), e.getMessage());
     }
 

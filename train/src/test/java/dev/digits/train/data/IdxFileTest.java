@@ -1,5 +1,6 @@
 package dev.digits.train.data;
 
+import dev.digits.core.data.ImageSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

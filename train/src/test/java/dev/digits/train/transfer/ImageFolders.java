@@ -1,7 +1,7 @@
 package dev.digits.train.transfer;
 
 import dev.digits.train.TestData;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.data.ImageSet;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -3,14 +3,14 @@ package dev.digits.train.transfer;
 import dev.digits.core.json.Json;
 import dev.digits.core.model.SafeTensors;
 import dev.digits.core.model.Tensor;
-import dev.digits.train.ModelDirectory;
-import dev.digits.train.ModelDirectoryException;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.error.NotFoundException;
 import dev.digits.train.QuickModels;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.data.Dataset;
 import dev.digits.train.data.DatasetException;
 import dev.digits.train.data.FolderDataset;
-import dev.digits.train.data.Mnist;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +49,7 @@ class RetrainerTest {
 
     @Test
     void frozenLayersKeepTheirWeightsBitForBitAndTheNewHeadHasThreeOutputs() throws IOException {
-        Map<String, Tensor> before = SafeTensors.read(base.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> before = SafeTensors.read(base.resolve(ModelArtifact.WEIGHTS_FILE));
         Path out = dir.resolve("frozen");
         try (TrainedModel m = quiet().epochs(3).build().retrain(digits, out)) {
             for (String p : List.of("conv2d_1.weight", "conv2d_1.bias", "conv2d_2.weight", "conv2d_3.weight", "dense_1.weight", "dense_1.bias")) {
@@ -60,7 +59,7 @@ class RetrainerTest {
             assertEquals(List.of("one", "seven", "zero"), m.labels());
         }
         // What was written is what was trained: the file on disk holds the same frozen weights.
-        Map<String, Tensor> written = SafeTensors.read(out.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> written = SafeTensors.read(out.resolve(ModelArtifact.WEIGHTS_FILE));
         assertArrayEquals(before.get("conv2d_2.weight").data(), written.get("conv2d_2.weight").data());
     }
 
@@ -68,13 +67,13 @@ class RetrainerTest {
     void theResultIsAnOrdinaryModelDirectoryWithTheBaseAndLabelsInItsCard() throws IOException {
         Path out = dir.resolve("card");
         quiet().epochs(8).build().retrain(digits, out).close();
-        ModelDirectory md = ModelDirectory.open(out);
+        ModelArtifact md = ModelArtifact.open(out);
         assertEquals(List.of("one", "seven", "zero"), md.labels());
         assertEquals("cnn-retrained", md.spec().name());
-        Map<?, ?> transfer = (Map<?, ?>) ((Map<?, ?>) md.card().get("training")).get("transfer");
+        Map<?, ?> transfer = (Map<?, ?>) ((Map<?, ?>) md.card().training()).get("transfer");
         Map<?, ?> baseInfo = (Map<?, ?>) transfer.get("base");
         assertEquals("cnn", baseInfo.get("name"));
-        assertEquals(Mnist.sha256(Files.readAllBytes(base.resolve(TrainedModel.WEIGHTS_FILE))), baseInfo.get("weightsSha256"));
+        assertEquals(dev.digits.core.artifact.Digests.sha256(base.resolve(ModelArtifact.WEIGHTS_FILE)), baseInfo.get("weightsSha256"));
         assertEquals(List.of("conv2d_1", "conv2d_2", "conv2d_3", "dense_1"), transfer.get("frozenLayers"));
         assertEquals("dense_2", transfer.get("head"));
         assertFalse(transfer.containsKey("fineTune"));
@@ -88,7 +87,7 @@ class RetrainerTest {
 
     @Test
     void freezingFewerLayersTrainsTheRest() throws IOException {
-        Map<String, Tensor> before = SafeTensors.read(base.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> before = SafeTensors.read(base.resolve(ModelArtifact.WEIGHTS_FILE));
         try (TrainedModel m = quiet().epochs(1).freeze(2).build().retrain(digits, dir.resolve("freeze2"))) {
             assertArrayEquals(before.get("conv2d_2.weight").data(), m.weights().get("conv2d_2.weight").data());
             assertFalse(java.util.Arrays.equals(before.get("conv2d_3.weight").data(), m.weights().get("conv2d_3.weight").data()),
@@ -98,15 +97,15 @@ class RetrainerTest {
 
     @Test
     void fineTuningTrainsEveryLayerAfterTheHeadAndKeepsTheHeadOnlyStage() throws IOException {
-        Map<String, Tensor> before = SafeTensors.read(base.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> before = SafeTensors.read(base.resolve(ModelArtifact.WEIGHTS_FILE));
         Path out = dir.resolve("fine");
         try (TrainedModel m = quiet().epochs(2).fineTune(1).build().retrain(digits, out)) {
             assertFalse(java.util.Arrays.equals(before.get("conv2d_1.weight").data(), m.weights().get("conv2d_1.weight").data()));
         }
         Path headOnly = out.resolve(Retrainer.HEAD_ONLY_DIRECTORY);
-        Map<String, Tensor> stage = SafeTensors.read(headOnly.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> stage = SafeTensors.read(headOnly.resolve(ModelArtifact.WEIGHTS_FILE));
         assertArrayEquals(before.get("conv2d_1.weight").data(), stage.get("conv2d_1.weight").data());
-        Map<?, ?> training = (Map<?, ?>) ModelDirectory.open(out).card().get("training");
+        Map<?, ?> training = (Map<?, ?>) ModelArtifact.open(out).card().training();
         Map<?, ?> fine = (Map<?, ?>) ((Map<?, ?>) training.get("transfer")).get("fineTune");
         assertEquals(1, ((Number) fine.get("epochs")).intValue());
         assertEquals(0.001, ((Number) fine.get("learningRate")).doubleValue(), 1e-12);
@@ -120,7 +119,7 @@ class RetrainerTest {
     void frozenBatchNormKeepsItsRunningStatistics() throws IOException {
         Path resnet = dir.resolve("resnet");
         QuickModels.train("resnet", 600, resnet).close();
-        Map<String, Tensor> before = SafeTensors.read(resnet.resolve(TrainedModel.WEIGHTS_FILE));
+        Map<String, Tensor> before = SafeTensors.read(resnet.resolve(ModelArtifact.WEIGHTS_FILE));
         float[] learnt = before.get("batchnorm_1.running_mean").data();
         assertFalse(java.util.Arrays.equals(new float[learnt.length], learnt), "unfrozen batchnorm learns its statistics in training");
         Path out = dir.resolve("resnet-retrained");
@@ -133,13 +132,13 @@ class RetrainerTest {
             }
             assertTrue(checked > 20, "checked " + checked);
         }
-        Map<?, ?> transfer = (Map<?, ?>) ((Map<?, ?>) ModelDirectory.open(out).card().get("training")).get("transfer");
+        Map<?, ?> transfer = (Map<?, ?>) ((Map<?, ?>) ModelArtifact.open(out).card().training()).get("transfer");
         assertTrue(String.valueOf(transfer.get("frozenBatchNorm")).contains("inference mode"), Json.write(transfer));
     }
 
     @Test
     void aMissingBaseModelIsNamed() {
-        ModelDirectoryException e = assertThrows(ModelDirectoryException.class,
+        NotFoundException e = assertThrows(NotFoundException.class,
                 () -> quiet().base(dir.resolve("no-model")).build().retrain(digits, dir.resolve("x")));
         assertTrue(e.getMessage().contains("no-model") && e.getMessage().contains("does not exist"), e.getMessage());
     }
@@ -154,16 +153,16 @@ class RetrainerTest {
 
     @Test
     void theBaseModelIsNeverOverwritten() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quiet().build().retrain(digits, base));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> quiet().build().retrain(digits, base));
         assertTrue(e.getMessage().contains("would overwrite the base"), e.getMessage());
     }
 
     @Test
     void settingsAreCheckedWhenBuilt() {
-        assertThrows(IllegalArgumentException.class, () -> Retrainer.builder().build());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quiet().fineTune(-1).build());
+        assertThrows(InvalidInputException.class, () -> Retrainer.builder().build());
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> quiet().fineTune(-1).build());
         assertTrue(e.getMessage().contains("fine-tune epochs"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> quiet().freeze(9).build().plan(3));
+        e = assertThrows(InvalidInputException.class, () -> quiet().freeze(9).build().plan(3));
         assertTrue(e.getMessage().contains("can freeze 0 to 4"), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package dev.digits.train.transfer;
 
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.model.Activation;
 import dev.digits.core.model.Architectures;
 import dev.digits.core.model.LayerSpec;
@@ -67,7 +68,7 @@ class TransferPlanTest {
 
     @Test
     void tooManyFrozenLayersAreRefusedWithTheLayerList() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransferPlan.of(Architectures.get("cnn"), 3, 5, null));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TransferPlan.of(Architectures.get("cnn"), 3, 5, null));
         assertTrue(e.getMessage().contains("can freeze 0 to 4 layers") && e.getMessage().contains("conv2d_1, conv2d_2, conv2d_3, dense_1, dense_2"),
                 e.getMessage());
     }
@@ -85,7 +86,7 @@ class TransferPlanTest {
         assertFalse(moved.containsKey("dense_2.weight") || moved.containsKey("dense_2.bias"));
         assertEquals(cnn.parameters().size() - 2, moved.size());
         weights.remove("conv2d_2.bias");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> TransferPlan.of(cnn, 10, null, null).transferredWeights(weights));
         assertTrue(e.getMessage().contains("lack conv2d_2.bias"), e.getMessage());
     }

@@ -1,4 +1,6 @@
-package dev.digits.train.data;
+package dev.digits.core.data;
+
+import dev.digits.core.error.InvalidInputException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,12 +25,12 @@ public final class ImageSet {
      */
     public ImageSet(int height, int width, byte[] pixels, int[] labels, List<String> classNames) {
         if ((long) labels.length * height * width != pixels.length) {
-            throw new DatasetException(labels.length + " labels but " + pixels.length / Math.max(1, height * width)
+            throw new InvalidInputException(labels.length + " labels but " + pixels.length / Math.max(1, height * width)
                     + " images of " + height + "×" + width + ": images and labels do not belong together");
         }
         for (int l : labels) {
             if (l < 0 || l >= classNames.size()) {
-                throw new DatasetException("label " + l + " is outside the " + classNames.size() + " classes " + classNames);
+                throw new InvalidInputException("label " + l + " is outside the " + classNames.size() + " classes " + classNames);
             }
         }
         this.count = labels.length;
@@ -117,7 +119,8 @@ public final class ImageSet {
         return c;
     }
 
-    static int[] range(int from, int to) {
+    /** {@code from, from+1, …, to-1}. */
+    public static int[] range(int from, int to) {
         int[] r = new int[to - from];
         for (int i = 0; i < r.length; i++) r[i] = from + i;
         return r;

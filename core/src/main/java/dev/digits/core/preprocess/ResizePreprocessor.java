@@ -1,4 +1,6 @@
-package dev.digits.train.data;
+package dev.digits.core.preprocess;
+
+import dev.digits.core.error.UnsupportedException;
 
 /**
  * The plain preprocessing for images that are not handwriting (clothes, objects, photos): grey level, then a resize
@@ -11,14 +13,17 @@ package dev.digits.train.data;
  * area it covers (fractional pixels weighted by their overlap), which shrinks without aliasing and enlarges by
  * replicating.
  */
-public final class ResizePreprocessor {
+public final class ResizePreprocessor implements InputPreprocessor {
+    /** Largest target side. */
+    public static final int MAX_SIDE = 4096;
+
     private final int height;
     private final int width;
 
     /** Resizes to {@code height × width}. */
     public ResizePreprocessor(int height, int width) {
-        if (height < 1 || width < 1 || height > ImageFiles.MAX_SIDE || width > ImageFiles.MAX_SIDE) {
-            throw new IllegalArgumentException("target size must be 1.." + ImageFiles.MAX_SIDE + " on each side, got " + height + "×" + width);
+        if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
+            throw new IllegalArgumentException("target size must be 1.." + MAX_SIDE + " on each side, got " + height + "×" + width);
         }
         this.height = height;
         this.width = width;
@@ -37,7 +42,7 @@ public final class ResizePreprocessor {
      *
      * @param argb {@code 0xAARRGGBB} pixels, not premultiplied, row-major
      */
-    public byte[] process(int[] argb, int srcWidth, int srcHeight) {
+    public byte[] resize(int[] argb, int srcWidth, int srcHeight) {
         if (srcWidth < 1 || srcHeight < 1 || argb.length != srcWidth * srcHeight) {
             throw new IllegalArgumentException("argb holds " + argb.length + " pixels, a " + srcWidth + "x" + srcHeight + " image has "
                     + (long) srcWidth * srcHeight);
@@ -58,6 +63,26 @@ public final class ResizePreprocessor {
         byte[] bytes = new byte[out.length];
         for (int i = 0; i < out.length; i++) bytes[i] = (byte) Math.max(0, Math.min(255, Math.round(out[i])));
         return bytes;
+    }
+
+    /** The resized picture as model input ({@code x / 255}); needs a 28×28 target, the size served models take. */
+    @Override
+    public PreprocessedDigit process(int[] argb, int width, int height) {
+        if (this.height != PreprocessedDigit.SIZE || this.width != PreprocessedDigit.SIZE) {
+            throw new UnsupportedException("pictures are resized to " + PreprocessedDigit.SIZE + "×" + PreprocessedDigit.SIZE
+                    + " for serving; this model takes " + this.height + "×" + this.width);
+        }
+        return PreprocessedDigit.fromMnist(resize(argb, width, height));
+    }
+
+    @Override
+    public PreprocessedDigit processGray(byte[] grey, int width, int height) {
+        int[] argb = new int[grey.length];
+        for (int i = 0; i < grey.length; i++) {
+            int v = grey[i] & 0xFF;
+            argb[i] = 0xFF000000 | v << 16 | v << 8 | v;
+        }
+        return process(argb, width, height);
     }
 
     /**
