@@ -1,6 +1,7 @@
 // The page: wires the drawing pad, the shared preprocessing and the two ways of running a model to the controls.
 
 import { preprocess } from './preprocess.js';
+import { resizeForModel } from './resize.js';
 import { DrawingPad } from './drawing-pad.js';
 import { listModels, predictOnServer } from './server-api.js';
 import { OnDeviceModel } from './on-device.js';
@@ -159,7 +160,8 @@ async function detect() {
   els.detect.disabled = true;
   if (els.status.classList.contains('error')) setStatus('');
   try {
-    const digit = preprocess(pad.imageData());
+    // As the model's card declares: handwriting is found and centred, other pictures are resized whole.
+    const digit = state.choice?.preprocessing === 'resize' ? resizeForModel(pad.imageData()) : preprocess(pad.imageData());
     drawSeen(digit.pixels);
     if (!digit.found) {
       showNothing('No digit found');

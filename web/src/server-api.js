@@ -23,6 +23,7 @@ async function failure(response) {
 /**
  * One model version as the page needs it.
  * @typedef {{name: string, version: string, latest: boolean, isDefault: boolean, labels: string[]|null,
+ *   preprocessing: 'digit'|'resize',
  *   onnx: {url: string, size: number|null, sha256: string|null, quantization: string}|null}} ModelChoice
  */
 
@@ -67,6 +68,7 @@ export function modelChoices(catalogue) {
         latest: v.latest ?? String(v.version) === String(model.latest),
         isDefault: Boolean(model.default),
         labels: Array.isArray(v.labels) ? v.labels.map(String) : null,
+        preprocessing: v.input?.preprocessing === 'resize' ? 'resize' : 'digit',
         onnx: onnx
           ? { url: onnx.url, size: onnx.size ?? null, sha256: onnx.sha256 ?? null, quantization: onnx.quantization }
           : null,

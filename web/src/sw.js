@@ -13,6 +13,7 @@ const SHELL = [
   'server-api.js',
   'on-device.js',
   'preprocess.js',
+  'resize.js',
   'icon.svg',
   'manifest.webmanifest',
 ];

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 
 import { DEFAULT_OPTIONS, PIXELS, SIZE, preprocess, preprocessGray, toAsciiArt } from '../src/preprocess.js';
+import { resizeForModel, resizeGray } from '../src/resize.js';
 
 const VECTORS_DIR = fileURLToPath(new URL('../../core/src/test/resources/preprocess-vectors/', import.meta.url));
 const TOLERANCE = 1e-6;
@@ -66,6 +67,17 @@ for (const vector of vectors) {
     }
     assert.ok(worst <= TOLERANCE,
       `largest difference ${worst} at (${worstAt % SIZE}, ${Math.floor(worstAt / SIZE)}):\n${toAsciiArt(result.pixels)}`);
+  });
+}
+
+for (const vector of vectors) {
+  test(`vector ${vector.name}: the "resize" preprocessing gives Java's grey levels byte for byte`, () => {
+    assert.ok(Array.isArray(vector.resized), 'the vector holds resized grey levels');
+    const grey = resizeGray(toImageData(vector), SIZE, SIZE);
+    assert.deepEqual(Array.from(grey), vector.resized);
+    const input = resizeForModel(toImageData(vector));
+    assert.equal(input.found, vector.resized.some((v) => v !== 0));
+    for (let i = 0; i < PIXELS; i++) assert.equal(input.pixels[i], Math.fround(vector.resized[i] / 255));
   });
 }
 

@@ -36,9 +36,11 @@ final class PreprocessVector {
     final boolean inverted;
     final int[] crop;
     final double[] expected;
+    /** The same picture as {@link ResizePreprocessor} makes it for a 28×28 "resize" model: grey levels 0–255. */
+    final int[] resized;
 
     PreprocessVector(String name, String description, int width, int height, int[] argb, boolean found,
-                     boolean inverted, int[] crop, double[] expected) {
+                     boolean inverted, int[] crop, double[] expected, int[] resized) {
         this.name = name;
         this.description = description;
         this.width = width;
@@ -48,6 +50,7 @@ final class PreprocessVector {
         this.inverted = inverted;
         this.crop = crop;
         this.expected = expected;
+        this.resized = resized;
     }
 
     /** Every {@code *.json} under {@code dir}, sorted by file name. */
@@ -75,8 +78,14 @@ final class PreprocessVector {
         for (int i = 0; i < expected.length; i++) {
             expected[i] = ((Number) exp.get(i)).doubleValue();
         }
+        List<?> res = (List<?>) o.get("resized");
+        if (res == null) throw new IOException(file + ": no \"resized\" grey levels; regenerate the vectors");
+        int[] resized = new int[res.size()];
+        for (int i = 0; i < resized.length; i++) {
+            resized[i] = ((Number) res.get(i)).intValue();
+        }
         return new PreprocessVector((String) o.get("name"), (String) o.get("description"), width, height, argb,
-                (Boolean) o.get("found"), (Boolean) o.get("inverted"), crop, expected);
+                (Boolean) o.get("found"), (Boolean) o.get("inverted"), crop, expected, resized);
     }
 
     /** Writes atomically: a reader sees the old file or the new one, never half of one. */
@@ -100,6 +109,14 @@ final class PreprocessVector {
             // The float's exact value as a double, so that a reader compares against precisely what Java produced.
             sb.append(v == 0 ? "0" : Double.toString(v));
             if (i + 1 < expected.length) {
+                sb.append(',');
+            }
+        }
+        sb.append("\n  ],\n");
+        sb.append("  \"resized\": [");
+        for (int i = 0; i < resized.length; i++) {
+            sb.append(i % PreprocessedDigit.SIZE == 0 ? "\n    " : " ").append(resized[i]);
+            if (i + 1 < resized.length) {
                 sb.append(',');
             }
         }

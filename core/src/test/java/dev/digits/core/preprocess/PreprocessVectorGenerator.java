@@ -109,8 +109,11 @@ final class PreprocessVectorGenerator {
                 expected[i] = px[i];
             }
             int[] crop = {d.cropX(), d.cropY(), d.cropWidth(), d.cropHeight()};
+            byte[] resizedBytes = new ResizePreprocessor(PreprocessedDigit.SIZE, PreprocessedDigit.SIZE).resize(in.argb, in.width, in.height);
+            int[] resized = new int[resizedBytes.length];
+            for (int i = 0; i < resized.length; i++) resized[i] = resizedBytes[i] & 0xFF;
             new PreprocessVector(e.getKey(), in.description, in.width, in.height, in.argb, d.found(), d.inverted(),
-                    crop, expected).write(dir.resolve(e.getKey() + ".json"));
+                    crop, expected, resized).write(dir.resolve(e.getKey() + ".json"));
             written.add(e.getKey() + (d.found() ? "" : " (not found)") + "\n" + d);
         }
         written.forEach(System.out::println);

@@ -86,4 +86,19 @@ class PreprocessVectorTest {
             }
         }));
     }
+
+    /** The "resize" preprocessing of the same pictures: exactly the stored grey levels, byte for byte. */
+    @TestFactory
+    Stream<DynamicTest> everyVectorResizesToItsStoredGreyLevels() {
+        ResizePreprocessor resize = new ResizePreprocessor(PreprocessedDigit.SIZE, PreprocessedDigit.SIZE);
+        return vectors.stream().map(v -> DynamicTest.dynamicTest(v.name, () -> {
+            byte[] out = resize.resize(v.argb, v.width, v.height);
+            int[] grey = new int[out.length];
+            for (int i = 0; i < out.length; i++) grey[i] = out[i] & 0xFF;
+            assertArrayEquals(v.resized, grey, v.name + ": resized grey levels");
+            // And as model input: each level / 255, found unless all black.
+            PreprocessedDigit d = resize.process(v.argb, v.width, v.height);
+            for (int i = 0; i < grey.length; i++) assertEquals(grey[i] / 255f, d.pixels()[i], v.name);
+        }));
+    }
 }

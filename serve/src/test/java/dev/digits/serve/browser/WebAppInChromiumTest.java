@@ -2,14 +2,12 @@ package dev.digits.serve.browser;
 
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Request;
-import dev.digits.convert.ExportOptions;
-import dev.digits.convert.onnx.OnnxExporter;
+import dev.digits.core.data.ImageSet;
 import dev.digits.serve.DigitsServer;
 import dev.digits.serve.ServerConfig;
-import dev.digits.train.QuickModels;
-import dev.digits.train.TestData;
-import dev.digits.train.TrainedModel;
-import dev.digits.train.data.ImageSet;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.serve.TestModels;
+import dev.digits.serve.registry.EmbeddedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(Chromium.Required.class)
 class WebAppInChromiumTest {
-    /** Enough MNIST for a quick model that reads the test digits below correctly; trains in a few seconds. */
-    private static final int TRAIN_IMAGES = 6000;
     private static final String PREDICT = "/api/v1/predict";
 
     private Path models;
@@ -50,14 +46,14 @@ class WebAppInChromiumTest {
     private DigitsServer server;
 
     @BeforeAll
-    void trainExportAndServe(@TempDir Path dir) throws IOException {
-        Chromium.assumeInstalled(); // before spending time on training
+    void serveTheEmbeddedModel(@TempDir Path dir) throws IOException {
+        Chromium.assumeInstalled();
+        TestModels.ensureEmbeddedModel();
         models = dir.resolve("models");
-        TrainedModel cnn = QuickModels.train("cnn", TRAIN_IMAGES, models.resolve("cnn"));
-        Path onnx = models.resolve("cnn").resolve("export").resolve("model.onnx");
-        Files.createDirectories(onnx.getParent());
-        new OnnxExporter().export(cnn, ExportOptions.builder().version("1").build(), onnx);
-        mnistTest = TestData.mnist().test();
+        // The embedded cnn with its verified export: the page downloads export/cnn.onnx, the file the server runs.
+        Files.createDirectories(models.resolve("cnn"));
+        EmbeddedModel.copyTo(models.resolve("cnn"));
+        mnistTest = TestModels.mnistTest();
         server = startServer();
     }
 
@@ -85,6 +81,28 @@ class WebAppInChromiumTest {
             assertEquals(1, predictRequests.get(), "predict requests the page sent");
             assertEquals(before + 1, predictionsServed(server), "predictions the server counted");
             assertTrue(app.inferenceText().matches("[0-9.]+ ms"), "inference time shown: " + app.inferenceText());
+        }
+    }
+
+    /** A model whose card names its classes in words: both modes show the model's own labels, not digits. */
+    @Test
+    void theModelsOwnLabelsAreShownInBothModes(@TempDir Path dir) throws Exception {
+        Path words = dir.resolve("models").resolve("words");
+        Files.createDirectories(words);
+        EmbeddedModel.copyTo(words);
+        ModelArtifact a = ModelArtifact.open(words);
+        a.card().toBuilder().name("words").labels(List.of("zero", "one", "two", "three", "four", "five", "six", "seven",
+                "eight", "nine")).build().write(words.resolve(ModelArtifact.CARD_FILE));
+        int seven = firstTestImageOf(7);
+        try (DigitsServer own = DigitsServer.start(ServerConfig.builder().host("127.0.0.1").port(0).accessLog(false)
+                .models(dir.resolve("models")).build());
+             Chromium chromium = Chromium.start(dir.resolve("profile"))) {
+            DigitsPage app = DigitsPage.open(chromium.context(), own.uri().toString());
+            app.draw(PenStrokes.tracing(mnistTest.rawImage(seven)));
+            assertEquals("seven", app.detect(), "server mode shows the label of the model's card");
+            app.useOnDevice();
+            assertEquals("seven", app.detect(), "on-device mode shows the label the catalogue lists");
+            assertEquals("device", app.ranOn());
         }
     }
 
