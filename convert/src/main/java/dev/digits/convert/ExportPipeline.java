@@ -46,12 +46,16 @@ import java.util.stream.Stream;
  * the trained model's by more than {@value #FLOAT32_TOLERANCE} anywhere is deleted and fails the export; so does any
  * file that cannot be written or run. A format that cannot express the model (or cannot store a quantization) is
  * recorded as unsupported (skipped) without stopping the others. The report goes to
- * {@code export/report.json} and {@code export/report.md}; when something failed, or nothing could be exported,
- * {@link #run} then throws {@link ExportFailedException}.
+ * {@code export/report.json} and {@code export/report.md}, and the {@link ExportManifest} with the
+ * {@link VerificationSample} to {@code export/manifest.json} (listing exactly the verified files); when something
+ * failed, or nothing could be exported, {@link #run} then throws {@link ExportFailedException}.
+ *
+ * <p>The pipeline reads the engine-free artifact and needs no training engine: the reference every file is compared
+ * with comes from the caller ({@link Request.Builder#reference}), e.g. the trained network running in PyTorch.
  *
  * <pre>{@code
  * ExportReport report = ExportPipeline.withAllFormats().withProgress(System.out).run(
- *         ExportPipeline.Request.builder().modelDirectory(Path.of("models/cnn"))
+ *         ExportPipeline.Request.builder().modelDirectory(Path.of("models/cnn")).reference(trained, "DJL/PyTorch")
  *                 .formats(EnumSet.allOf(ExportFormat.class)).quantizations(EnumSet.allOf(Quantization.class))
  *                 .testImages(mnist.test()).calibrationImages(mnist.train()).build());
  * }</pre>
@@ -67,11 +71,10 @@ public final class ExportPipeline {
     public static final double KERNEL_AGREEMENT = 0.998;
     /** Single-image runs timed per file (after warm-up). */
     public static final int DEFAULT_LATENCY_IMAGES = 500;
-    private static final int WARM_UP_RUNS = 50;
-    private static final int BATCH = 500;
-
     /** Images of the test set kept with the export as its {@link VerificationSample}. */
     public static final int SAMPLE_IMAGES = 256;
+    private static final int WARM_UP_RUNS = 50;
+    private static final int BATCH = 500;
 
     private final Map<ExportFormat, Exporter> exporters;
     private final Map<ExportFormat, String> unavailable;

@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  * <li>{@code GET /health}, {@code GET /metrics} (Prometheus), {@code GET /openapi.json};</li>
  * <li>{@code GET /…} — static files from the class-path directory {@code /web} (the web app), when present.</li>
  * </ul>
+ * Every {@code GET} route also answers {@code HEAD}: the same handler runs, so the status and headers (ETag,
+ * Content-Length, …) are GET's, without the body. A method a path does not answer is 405 with {@code Allow}.
  *
  * <h2>Models</h2>
  * The models come from {@link ServerConfig#models()}, laid out as {@link ModelRegistry} describes. When that

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -70,6 +73,62 @@ public final class Http {
 
     public Response get(String path, String... headers) {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET(), headers);
+    }
+
+    /** A HEAD request (the client reads no body for it: see {@link #raw} to see what the server sent). */
+    public Response head(String path, String... headers) {
+        return request("HEAD", path, headers);
+    }
+
+    /** A request with any method name, without a body. */
+    public Response request(String method, String path, String... headers) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).method(method, HttpRequest.BodyPublishers.noBody()),
+                headers);
+    }
+
+    /** What the server sent on the wire for one request without a body: the status line, headers and body bytes. */
+    public static final class Raw {
+        public final int status;
+        public final String head;
+        /** Every byte after the header block, up to the end of the connection. */
+        public final byte[] body;
+
+        Raw(int status, String head, byte[] body) {
+            this.status = status;
+            this.head = head;
+            this.body = body;
+        }
+    }
+
+    /**
+     * Sends {@code method path} over a socket of its own with {@code Connection: close} and reads the answer to the end
+     * of the connection, so that bytes a client library would drop (such as a body sent for a HEAD) are seen.
+     */
+    public Raw raw(String method, String path, String... headers) {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":"
+                    + base.getPort() + "\r\nConnection: close\r\n");
+            for (int i = 0; i < headers.length; i += 2) req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            req.append("\r\n");
+            OutputStream out = socket.getOutputStream();
+            out.write(req.toString().getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] all = socket.getInputStream().readAllBytes();
+            int end = -1;
+            for (int i = 0; i + 3 < all.length; i++) {
+                if (all[i] == '\r' && all[i + 1] == '\n' && all[i + 2] == '\r' && all[i + 3] == '\n') {
+                    end = i;
+                    break;
+                }
+            }
+            if (end < 0) throw new AssertionError("no complete header block in: " + new String(all, StandardCharsets.ISO_8859_1));
+            String head = new String(all, 0, end, StandardCharsets.ISO_8859_1);
+            int status = Integer.parseInt(head.split(" ", 3)[1]);
+            return new Raw(status, head, Arrays.copyOfRange(all, end + 4, all.length));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public Response post(String path, String contentType, byte[] body, String... headers) {

@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
+import io.javalin.router.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,19 +110,36 @@ public final class Api {
 
     private void route(JavalinConfig cfg, HandlerType method, String path, Handler handler) {
         cfg.routes.addHttpHandler(method, path, handler);
+        // HEAD runs the GET handler itself, so that it answers what GET would (status, ETag, Content-Length, every
+        // header); Jetty leaves the body out of a HEAD answer. Without its own route Javalin would answer a HEAD of a
+        // GET route 200 with no headers, whatever the handler says (e.g. /health without a model).
+        if (HandlerType.GET.equals(method)) cfg.routes.addHttpHandler(HandlerType.HEAD, path, handler);
         routes.add(method.name() + " " + path.replace('<', '{').replace('>', '}'));
     }
 
-    private void log(Context ctx, Float ms) {
-        String route;
+    /**
+     * The route a request's metrics are recorded under: the pattern of the route that answered it; {@code static} for a
+     * web asset (a GET or HEAD no route matched that did not fail: only the static files answer those); otherwise
+     * {@code unmatched}. Never the raw path, so that the set of labels stays closed.
+     */
+    private static String routeLabel(Context ctx, int status) {
+        String path = null;
         try {
-            route = ctx.endpoint().path;
+            Endpoint endpoint = ctx.endpoint();
+            if (endpoint != null) path = endpoint.path;
         } catch (RuntimeException e) {
-            route = "unmatched";
+            // no route matched
         }
+        if (path != null) return path;
+        boolean read = HandlerType.GET.equals(ctx.method()) || HandlerType.HEAD.equals(ctx.method());
+        return read && status < 400 ? ServerMetrics.STATIC : ServerMetrics.UNMATCHED;
+    }
+
+    private void log(Context ctx, Float ms) {
+        int status = ctx.statusCode();
+        String route = routeLabel(ctx, status);
         Object model = ctx.attribute(Predictor.MODEL_ATTRIBUTE);
         String modelName = model == null ? "none" : model.toString();
-        int status = ctx.statusCode();
         metrics.request(ctx.method().name(), route, status, modelName, (long) (ms * 1e6));
         if (config.accessLog()) {
             ACCESS.info("{} \"{} {}\" {} {} ms model={}", ctx.ip(), ctx.method().name(), ctx.path(), status,

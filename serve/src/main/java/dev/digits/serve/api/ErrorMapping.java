@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /**
  * The one place where exceptions become HTTP answers. Every error is a JSON body {@code {"error", "detail"}}: the
@@ -44,6 +45,7 @@ public final class ErrorMapping {
         routes.exception(NoEarlierVersionException.class, (e, ctx) -> respond(ctx, HttpStatus.CONFLICT, e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             HttpStatus status = HttpStatus.forStatus(e.getStatus());
+            if (e.getStatus() == 405) allow(ctx, e);
             respond(ctx, status, javalinDetail(ctx, e));
         });
         routes.exception(Exception.class, (e, ctx) -> {
@@ -61,6 +63,18 @@ public final class ErrorMapping {
         String detail = e.getMessage();
         if (e.kind() == DigitsException.Kind.VERIFICATION_FAILED) detail = "the model was refused: " + detail;
         respond(ctx, status, detail);
+    }
+
+    /**
+     * A 405 names the methods the path does answer in {@code Allow} (RFC 9110 §15.5.6); Javalin lists them as the one
+     * detail of its exception.
+     */
+    private static void allow(Context ctx, HttpResponseException e) {
+        for (String methods : e.getDetails().values()) {
+            StringJoiner allow = new StringJoiner(", ");
+            for (String m : methods.split(",")) if (!m.isBlank()) allow.add(m.trim());
+            if (allow.length() > 0) ctx.header("Allow", allow.toString());
+        }
     }
 
     /** Answers {@code status} with an error body. */

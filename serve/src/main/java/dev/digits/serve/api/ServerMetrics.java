@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -18,13 +19,25 @@ import java.util.concurrent.TimeUnit;
  * The server's Prometheus metrics:
  * <ul>
  * <li>{@code digits_http_requests_seconds} — every request, by method, route (the route pattern, not the raw
- *     path), status and model, with histogram buckets for latency quantiles;</li>
+ *     path), status and model, with histogram buckets for latency quantiles. Every label comes from a closed set, so
+ *     that no client can grow the exposition: the method is one of {@link #METHODS} or {@value #OTHER}, the route a
+ *     registered pattern, {@value #STATIC} or {@value #UNMATCHED}, the status a valid HTTP status code (else
+ *     {@value #OTHER}), the model a name of the registry or {@code none};</li>
  * <li>{@code digits_inference_seconds} — every batch a model runs, by model, with histogram buckets;</li>
  * <li>{@code digits_inference_batch_images} — images per batch, by model;</li>
  * <li>JVM memory, threads and CPU.</li>
  * </ul>
  */
 public final class ServerMetrics implements BatchObserver {
+    /** The methods that are labels of their own; any other is {@value #OTHER}. */
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH");
+    /** The label of a method outside {@link #METHODS} or of a status outside 100–599. */
+    static final String OTHER = "other";
+    /** The route label of a request no route matched. */
+    static final String UNMATCHED = "unmatched";
+    /** The route label of a static web asset. */
+    static final String STATIC = "static";
+
     private static final Duration[] BUCKETS = {
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
         Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200),
@@ -42,14 +55,32 @@ public final class ServerMetrics implements BatchObserver {
         new ProcessorMetrics().bindTo(registry);
     }
 
-    /** Records one HTTP request. */
+    /**
+     * Records one HTTP request.
+     *
+     * @param method the request's method, as the client sent it (mapped here to {@link #METHODS} or {@value #OTHER})
+     * @param route  a registered route pattern, {@value #STATIC} or {@value #UNMATCHED} — never a raw path
+     * @param model  a model of the registry, or {@code none}
+     */
     void request(String method, String route, int status, String model, long nanos) {
-        String key = method + ' ' + route + ' ' + status + ' ' + model;
+        String methodLabel = methodLabel(method);
+        String statusLabel = statusLabel(status);
+        String key = methodLabel + ' ' + route + ' ' + statusLabel + ' ' + model;
         requestTimers.computeIfAbsent(key, k -> Timer.builder("digits.http.requests")
                 .description("HTTP requests by route, status and model")
-                .tags("method", method, "route", route, "status", Integer.toString(status), "model", model)
+                .tags("method", methodLabel, "route", route, "status", statusLabel, "model", model)
                 .serviceLevelObjectives(BUCKETS)
                 .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** {@code method} when it is one of {@link #METHODS}, else {@value #OTHER}. */
+    static String methodLabel(String method) {
+        return METHODS.contains(method) ? method : OTHER;
+    }
+
+    /** The status code when it is a valid one (100–599), else {@value #OTHER}. */
+    static String statusLabel(int status) {
+        return status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
     }
 
     @Override
