@@ -1,6 +1,7 @@
 package dev.digits.cli;
 
-import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.core.recognition.Recognition;
 import dev.digits.train.TrainedModel;
@@ -38,8 +39,10 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
-        try (TrainedModel model = TrainedModel.load(dir)) {
+        ModelArtifact artifact = ModelArtifact.open(dir);
+        // The preprocessing the model's card declares: handwriting found and centred, or the picture resized.
+        InputPreprocessor preprocessor = InputPreprocessor.of(artifact.input());
+        try (TrainedModel model = TrainedModel.load(artifact)) {
             if (model.inputSize() != PreprocessedDigit.PIXELS) {
                 throw new UserInputException(dir + " takes " + model.inputSize() + " inputs, not a 28×28 digit");
             }

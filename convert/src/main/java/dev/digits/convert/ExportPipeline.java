@@ -332,11 +332,8 @@ public final class ExportPipeline {
             for (ExportManifest.Entry old : before.get().entries()) {
                 boolean replaced = fresh.stream().anyMatch(e -> e.format().equals(old.format()) && e.quantization().equals(old.quantization()));
                 if (replaced) continue;
-                if (before.get().weightsSha256().equals(weightsSha256) && partsIntact(exportDir, old)) {
-                    entries.add(old);
-                } else {
-                    for (ExportManifest.Part p : old.parts()) deleteRecursively(exportDir.resolve(p.path()));
-                }
+                // Files of other weights are left out, and removed once the new manifest is in place.
+                if (before.get().weightsSha256().equals(weightsSha256) && partsIntact(exportDir, old)) entries.add(old);
             }
         }
         int n = Math.min(SAMPLE_IMAGES, test.size());
@@ -352,8 +349,35 @@ public final class ExportPipeline {
             expected[i] = reference[indices[i]];
         }
         VerificationSample sample = new VerificationSample(test.height(), test.width(), pixels, labels, expected);
-        ExportManifest.write(exportDir, new ExportManifest(artifact.name(), weightsSha256, Instant.now().toString(),
-                ExportReport.thisMachine(), entries, sample), sample);
+        ExportManifest manifest = new ExportManifest(artifact.name(), weightsSha256, Instant.now().toString(),
+                ExportReport.thisMachine(), entries, sample);
+        ExportManifest.write(exportDir, manifest, sample);
+        removeUnlisted(exportDir, manifest);
+    }
+
+    /**
+     * Deletes what the manifest does not list (exports of a version of Digits without manifests, files left by an
+     * interrupted export), after the manifest is in place: whoever serves the directory accepts only listed files.
+     */
+    private static void removeUnlisted(Path exportDir, ExportManifest manifest) throws IOException {
+        Set<String> keep = new java.util.HashSet<>(List.of(ExportManifest.FILE, VerificationSample.FILE, ExportReport.JSON_FILE,
+                ExportReport.MARKDOWN_FILE));
+        for (ExportManifest.Entry e : manifest.entries()) for (ExportManifest.Part p : e.parts()) keep.add(p.path());
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(exportDir)) {
+            all = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path p : all) {
+            if (p.equals(exportDir)) continue;
+            String rel = exportDir.relativize(p).toString().replace('\\', '/');
+            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (Stream<Path> inside = Files.list(p)) {
+                    if (inside.findAny().isEmpty()) Files.delete(p);
+                }
+            } else if (!keep.contains(rel)) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static boolean partsIntact(Path exportDir, ExportManifest.Entry e) throws IOException {
@@ -463,6 +487,10 @@ public final class ExportPipeline {
             return new Row(format, q, Status.OK, "", shown, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
         } catch (UnsupportedModelException e) {
             return Row.without(format, q, Status.UNSUPPORTED, e.getMessage());
+        } catch (InvalidInputException e) {
+            // The user's model itself is wrong (weights that do not fit the spec): no format can do better.
+            deleteRecursively(finalPath);
+            throw e;
         } catch (IOException | RuntimeException e) {
             // A file that could not be checked must not stay behind looking like a good one, nor an older one
             // that belongs to whatever the directory held before.
@@ -476,7 +504,10 @@ public final class ExportPipeline {
     /** {@code cnn.onnx}, {@code cnn-float16.tflite}, {@code tfjs-int8-dynamic} (a directory). */
     static String fileName(String model, ExportFormat format, Quantization q) {
         String suffix = q == Quantization.FLOAT32 ? "" : "-" + q.id();
-        return format == ExportFormat.TFJS ? "tfjs" + suffix : model + suffix + "." + format.id();
+        // The card's name may hold anything; a file name holds one path segment of plain characters.
+        String stem = model.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[.-]+", "");
+        if (stem.isEmpty()) stem = "model";
+        return format == ExportFormat.TFJS ? "tfjs" + suffix : stem + suffix + "." + format.id();
     }
 
     private float[][] predictWithProgress(LoadedModel loaded, ImageSet test, String task) {

@@ -137,9 +137,15 @@ class ExportPipelineTest {
     @Test
     void filesOfEarlierWeightsLeaveTheExportAndFilesOfTheseWeightsStayListed() throws IOException {
         Path model = model();
+        // What an export of a version of Digits without manifests left, and an interrupted export's staging file.
+        Files.createDirectories(model.resolve("export/tfjs"));
+        Files.writeString(model.resolve("export/tfjs/model.json"), "{}");
+        Files.writeString(model.resolve("export/.cnn.onnx.123"), "half");
         ExportPipeline pipeline = ExportPipeline.withAllFormats().withLatencyImages(10);
         pipeline.run(request(model).formats(List.of(ExportFormat.ONNX)).quantizations(List.of(Quantization.FLOAT16))
                 .testImages(test.head(500)).build());
+        assertFalse(Files.exists(model.resolve("export/tfjs")), "unlisted files are removed");
+        assertFalse(Files.exists(model.resolve("export/.cnn.onnx.123")));
         pipeline.run(request(model).formats(List.of(ExportFormat.ONNX)).testImages(test.head(500)).build());
         ExportManifest both = ModelArtifact.open(model).manifest().orElseThrow();
         assertTrue(both.entry("onnx", "float16").isPresent() && both.entry("onnx", "float32").isPresent(), both.entries().toString());

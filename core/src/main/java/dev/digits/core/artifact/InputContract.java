@@ -89,6 +89,14 @@ public record InputContract(int height, int width, int channels, float low, floa
 
     /** The MNIST contract for an input of {@code shape}: x/255 in [0,1], light ink on dark, digit preprocessing. */
     public static InputContract mnist(Shape shape) {
+        if (shape.isFlat()) {
+            // A flat input (the ML Kit MLP) still reads a square grey image, row by row.
+            int side = (int) Math.round(Math.sqrt(shape.size()));
+            if (side * side != shape.size()) {
+                throw new InvalidInputException("a flat input of " + shape.size() + " values is no square image");
+            }
+            return new InputContract(side, side, 1, 0f, 1f, 0f, 1f, Polarity.LIGHT_ON_DARK, Preprocessing.DIGIT);
+        }
         return new InputContract(shape.height(), shape.width(), shape.channels(), 0f, 1f, 0f, 1f,
                 Polarity.LIGHT_ON_DARK, Preprocessing.DIGIT);
     }
@@ -123,12 +131,13 @@ public record InputContract(int height, int width, int channels, float low, floa
         return m;
     }
 
-    static InputContract fromJson(Object json, Shape specInput) {
-        if (json == null) return mnist(specInput);
+    static InputContract fromJson(Object json, Shape specInput, String trainedPreprocessing) {
+        InputContract fallback = mnist(specInput);
+        if (json == null) return trainedPreprocessing == null ? fallback : fallback.withPreprocessing(Preprocessing.of(trainedPreprocessing));
         Map<?, ?> m = Fields.object(json, "input");
-        int h = specInput.height();
-        int w = specInput.width();
-        int c = specInput.channels();
+        int h = fallback.height();
+        int w = fallback.width();
+        int c = fallback.channels();
         if (m.get("shape") != null) {
             List<Integer> s = new ArrayList<>();
             for (Object o : Fields.list(m.get("shape"), "input.shape")) s.add(Fields.integer(o, "input.shape"));
@@ -161,8 +170,14 @@ public record InputContract(int height, int width, int channels, float low, floa
             mean = Fields.number(n.get("mean"), "input.normalization.mean").floatValue();
             std = Fields.number(n.get("std"), "input.normalization.std").floatValue();
         }
+        if ((long) h * w * c != specInput.size()) {
+            throw new InvalidInputException("input.shape " + h + "×" + w + "×" + c + " does not hold the " + specInput.size()
+                    + " values the architecture takes");
+        }
         Polarity polarity = m.get("polarity") == null ? Polarity.LIGHT_ON_DARK : Polarity.of(String.valueOf(m.get("polarity")));
-        Preprocessing prep = m.get("preprocessing") == null ? Preprocessing.DIGIT : Preprocessing.of(String.valueOf(m.get("preprocessing")));
+        // Cards written before the contract carried it name a retrained model's preprocessing under training.
+        Object declared = m.get("preprocessing") != null ? m.get("preprocessing") : trainedPreprocessing;
+        Preprocessing prep = declared == null ? Preprocessing.DIGIT : Preprocessing.of(String.valueOf(declared));
         return new InputContract(h, w, c, lo, hi, mean, std, polarity, prep);
     }
 }

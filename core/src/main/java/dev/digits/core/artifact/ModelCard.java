@@ -141,7 +141,10 @@ public final class ModelCard {
         if (m.get("name") != null) b.name(Fields.text(m.get("name"), "name"));
         if (m.get("architecture") != null) b.architecture = Fields.text(m.get("architecture"), "architecture");
         if (m.get("description") != null) b.description = Fields.text(m.get("description"), "description");
-        b.input = InputContract.fromJson(m.get("input"), spec.inputShape());
+        Object training = m.get("training");
+        Object trainedWith = training instanceof Map ? ((Map<?, ?>) training).get("preprocessing") : null;
+        b.input = InputContract.fromJson(m.get("input"), spec.inputShape(),
+                "digit".equals(trainedWith) || "resize".equals(trainedWith) ? (String) trainedWith : null);
         if (m.get("labels") != null) {
             List<String> labels = new ArrayList<>();
             for (Object o : Fields.list(m.get("labels"), "labels")) labels.add(Fields.text(o, "labels"));

@@ -75,7 +75,7 @@ class ModelArtifactTest {
 
     @Test
     void aResizeContractWithNormalisationRoundTrips() {
-        InputContract c = new InputContract(32, 32, 1, 0f, 1f, 0.1307f, 0.3081f, InputContract.Polarity.DARK_ON_LIGHT,
+        InputContract c = new InputContract(28, 28, 1, 0f, 1f, 0.1307f, 0.3081f, InputContract.Polarity.DARK_ON_LIGHT,
                 InputContract.Preprocessing.RESIZE);
         ModelCard card = ModelCard.builder(CNN).input(c).labels(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")).build();
         ModelCard back = ModelCard.parse(dev.digits.core.json.Json.write(card.toJson()), CNN);
@@ -176,5 +176,18 @@ class ModelArtifactTest {
         VerificationFailedException e = assertThrows(VerificationFailedException.class, () -> ModelArtifact.open(m).tensors());
         assertTrue(e.getMessage().contains("the weights were changed"), e.getMessage());
         assertEquals(4, e.kind().exitCode());
+    }
+
+    @Test
+    void aFlatInputIsASquareImageAndAnOldRetrainedCardKeepsItsResizePreprocessing() {
+        ModelSpec flat = Architectures.get("mlp512");
+        InputContract c = ModelCard.builder(flat).build().input();
+        assertEquals(List.of(28, 28, 1), List.of(c.height(), c.width(), c.channels()));
+        String old = "{\"format\": \"digits-model/1\", \"name\": \"shirts\", \"input\": {\"shape\": [784], \"range\": [0, 1],"
+                + " \"polarity\": \"light ink on a dark background (MNIST)\"}, \"training\": {\"preprocessing\": \"resize\"}}";
+        ModelCard card = ModelCard.parse(old, flat);
+        assertEquals(InputContract.Preprocessing.RESIZE, card.input().preprocessing());
+        assertEquals(28, card.input().width());
+        assertThrows(InvalidInputException.class, () -> ModelCard.parse(old.replace("[784]", "[32, 32, 1]"), flat));
     }
 }

@@ -1,7 +1,7 @@
 package dev.digits.serve.registry;
 
 /** The models directory cannot be used as it is; the message names the problem and the fix. */
-public class ModelRegistryException extends RuntimeException {
+public class ModelRegistryException extends dev.digits.core.error.InvalidInputException {
     public ModelRegistryException(String message) {
         super(message);
     }
