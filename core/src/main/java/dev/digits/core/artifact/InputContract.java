@@ -89,12 +89,10 @@ public record InputContract(int height, int width, int channels, float low, floa
 
     /** The MNIST contract for an input of {@code shape}: x/255 in [0,1], light ink on dark, digit preprocessing. */
     public static InputContract mnist(Shape shape) {
-        if (shape.isFlat()) {
-            // A flat input (the ML Kit MLP) still reads a square grey image, row by row.
-            int side = (int) Math.round(Math.sqrt(shape.size()));
-            if (side * side != shape.size()) {
-                throw new InvalidInputException("a flat input of " + shape.size() + " values is no square image");
-            }
+        int side = (int) Math.round(Math.sqrt(shape.size()));
+        if (shape.isFlat() && side * side == shape.size()) {
+            // A flat input of a square's size (the ML Kit MLP) still reads a grey image, row by row; any other flat
+            // input is a vector of features, 1×1 with that many channels.
             return new InputContract(side, side, 1, 0f, 1f, 0f, 1f, Polarity.LIGHT_ON_DARK, Preprocessing.DIGIT);
         }
         return new InputContract(shape.height(), shape.width(), shape.channels(), 0f, 1f, 0f, 1f,
