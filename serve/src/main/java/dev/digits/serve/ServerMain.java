@@ -84,10 +84,22 @@ public final class ServerMain {
     public static void serveUntilStopped(ServerConfig config, PrintStream out) throws Exception {
         DigitsServer server = DigitsServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable stop = () -> {
             server.close();
             stopped.countDown();
-        }, "digits-shutdown"));
+        };
+        // SIGTERM and Ctrl-C are taken here, before the JVM begins to shut down: the server drains its requests and
+        // closes its models while ONNX Runtime is alive. ONNX Runtime closes its environment in a shutdown hook of
+        // its own, which runs alongside every other hook, so a drain inside a hook raced it and crashed the JVM in a
+        // session still running. The caller exits (0) once the drain is done; the hook stays for other exits.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(stop, "digits-stop").start());
+            } catch (IllegalArgumentException e) {
+                // The platform has no such signal (INT/TERM exist on Linux, macOS and Windows' JVM alike).
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "digits-shutdown"));
         String host = "0.0.0.0".equals(config.host()) ? "localhost" : config.host();
         out.println("Digits is serving on http://" + host + ":" + server.port() + "/  (API: /api/v1/predict,"
                 + " models: /api/v1/models, OpenAPI: /openapi.json; Ctrl-C to stop)");
