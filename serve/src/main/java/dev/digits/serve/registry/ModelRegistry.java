@@ -56,6 +56,8 @@ public final class ModelRegistry {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,8}");
     private static final String STAGING_PREFIX = ".upload-";
+    /** Age after which a staging directory left behind is an abandoned upload (uploads take seconds). */
+    static final java.time.Duration ABANDONED_AFTER = java.time.Duration.ofMinutes(10);
 
     private final Path root;
     private volatile Map<String, StoredModel> models;
@@ -92,11 +94,28 @@ public final class ModelRegistry {
                     LOG.warn("skipping {}: a model name may only hold letters, digits, '.', '_' and '-'", entry);
                     continue;
                 }
+                removeAbandonedUploads(entry);
                 StoredModel m = readModel(name, entry);
                 if (m != null) found.put(name, m);
             }
         }
         return new ModelRegistry(dir, Collections.unmodifiableMap(found));
+    }
+
+    /**
+     * Deletes the staging directories of uploads that a crash or kill left under {@code modelDir}. Only those older
+     * than {@link #ABANDONED_AFTER}: another server sharing the directory may be unpacking an upload right now.
+     */
+    private static void removeAbandonedUploads(Path modelDir) throws IOException {
+        java.time.Instant before = java.time.Instant.now().minus(ABANDONED_AFTER);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(modelDir, STAGING_PREFIX + "*")) {
+            for (Path staging : entries) {
+                if (!Files.isDirectory(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                if (Files.getLastModifiedTime(staging).toInstant().isAfter(before)) continue;
+                LOG.info("removing {}, the staging directory of an upload that never finished", staging);
+                deleteTree(staging);
+            }
+        }
     }
 
     /** The registry's directory. */

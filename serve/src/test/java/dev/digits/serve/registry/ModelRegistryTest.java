@@ -152,4 +152,18 @@ class ModelRegistryTest {
         assertEquals("export/cnn.onnx", v.servingFile().orElseThrow().path(), "the manifest's float32 ONNX file");
         assertEquals(StoredVersion.sha256(root.resolve("cnn/versions/1/weights.safetensors")), v.sha256());
     }
+
+    /** An upload killed half-way leaves its staging directory; the next start removes it, a fresh one it keeps. */
+    @Test
+    void stagingDirectoriesOfAbandonedUploadsAreRemovedAtOpen(@TempDir Path root) throws Exception {
+        Path model = Files.createDirectories(root.resolve("cnn"));
+        Path abandoned = Files.createDirectories(model.resolve(".upload-killed"));
+        Files.write(abandoned.resolve("weights.safetensors"), new byte[1024]);
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(ModelRegistry.ABANDONED_AFTER).minusSeconds(60)));
+        Path inProgress = Files.createDirectories(model.resolve(".upload-running"));
+        ModelRegistry.open(root);
+        assertFalse(Files.exists(abandoned), "an abandoned upload is removed");
+        assertTrue(Files.exists(inProgress), "an upload another server may be unpacking is kept");
+    }
 }
