@@ -9,6 +9,7 @@ import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.artifact.VerificationSample;
 import dev.digits.core.data.ImageSet;
 import dev.digits.core.error.InvalidInputException;
+import dev.digits.core.recognition.Recognition;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -414,14 +415,8 @@ public final class ExportPipeline {
 
     private static double accuracy(ImageSet test, float[][] predictions) {
         int right = 0;
-        for (int i = 0; i < predictions.length; i++) if (argmax(predictions[i]) == test.label(i)) right++;
+        for (int i = 0; i < predictions.length; i++) if (Recognition.argmax(predictions[i]) == test.label(i)) right++;
         return predictions.length == 0 ? Double.NaN : right / (double) predictions.length;
-    }
-
-    static int argmax(float[] p) {
-        int best = 0;
-        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-        return best;
     }
 
     private Row exportOne(ExportSource model, ModelArtifact md, ExportFormat format, Quantization q, Request request,
@@ -568,7 +563,7 @@ public final class ExportPipeline {
                     throw new IllegalStateException("the file returns " + actual[i].length + " probabilities per image, the model "
                             + reference[i].length);
                 }
-                if (argmax(actual[i]) == argmax(reference[i])) same++;
+                if (Recognition.argmax(actual[i]) == Recognition.argmax(reference[i])) same++;
                 for (int j = 0; j < reference[i].length; j++) {
                     double d = Math.abs(actual[i][j] - reference[i][j]);
                     // A NaN sticks (and fails the tolerance) instead of being skipped by the comparison.

@@ -50,9 +50,7 @@ public final class Evaluation {
 
     /** Index of the largest value (the first on ties). */
     public static int argmax(float[] p) {
-        int best = 0;
-        for (int j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
-        return best;
+        return dev.digits.core.recognition.Recognition.argmax(p);
     }
 
     public double accuracy() {

@@ -106,11 +106,7 @@ final class OnnxGraphBuilder {
      * returns the node's output.
      */
     String dequantized(String name, long[] dims, PerChannelInt8 weight) {
-        String stored = int8s(name + "/int8", dims, weight.values());
-        float[] scales = weight.scales();
-        String scale = floats(name + "/scale", new long[] {scales.length}, scales);
-        String zero = int8s(name + "/zero_point", new long[] {scales.length}, new byte[scales.length]);
-        return node("DequantizeLinear", name, List.of(stored, scale, zero), integer("axis", 0));
+        return dequantized(name, dims, weight, false);
     }
 
     /**
@@ -119,16 +115,22 @@ final class OnnxGraphBuilder {
      * {@link #dequantized}: only the operand type differs, which decides the integer kernels a runtime picks.
      */
     String dequantizedUnsigned(String name, long[] dims, PerChannelInt8 weight) {
-        byte[] signed = weight.values();
-        byte[] shifted = new byte[signed.length];
-        for (int i = 0; i < signed.length; i++) shifted[i] = (byte) (signed[i] + 128);
-        String stored = uint8s(name + "/uint8", dims, shifted);
+        return dequantized(name, dims, weight, true);
+    }
+
+    private String dequantized(String name, long[] dims, PerChannelInt8 weight, boolean unsigned) {
+        int shift = unsigned ? 128 : 0;
+        byte[] values = weight.values();
+        byte[] stored = new byte[values.length];
+        for (int i = 0; i < values.length; i++) stored[i] = (byte) (values[i] + shift);
         float[] scales = weight.scales();
-        String scale = floats(name + "/scale", new long[] {scales.length}, scales);
         byte[] zeros = new byte[scales.length];
-        java.util.Arrays.fill(zeros, (byte) 128);
-        String zero = uint8s(name + "/zero_point", new long[] {scales.length}, zeros);
-        return node("DequantizeLinear", name, List.of(stored, scale, zero), integer("axis", 0));
+        java.util.Arrays.fill(zeros, (byte) shift);
+        long[] perChannel = {scales.length};
+        String q = unsigned ? uint8s(name + "/uint8", dims, stored) : int8s(name + "/int8", dims, stored);
+        String scale = floats(name + "/scale", perChannel, scales);
+        String zero = unsigned ? uint8s(name + "/zero_point", perChannel, zeros) : int8s(name + "/zero_point", perChannel, zeros);
+        return node("DequantizeLinear", name, List.of(q, scale, zero), integer("axis", 0));
     }
 
     /** A one-dimensional int64 initializer (shapes, pads); returns its name. */

@@ -25,14 +25,20 @@ public final class Recognition {
         if (probabilities.length != labels.size()) {
             throw new IllegalArgumentException(probabilities.length + " probabilities for " + labels.size() + " labels");
         }
-        int best = 0;
-        for (int i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
+        int best = argmax(probabilities);
         this.index = best;
         this.label = labels.get(best);
         this.probability = probabilities[best];
         this.probabilities = probabilities.clone();
         this.preprocessMillis = preprocessMillis;
         this.inferenceMillis = inferenceMillis;
+    }
+
+    /** Index of the largest value (the first on ties): the class a model's probabilities choose. */
+    public static int argmax(float[] p) {
+        int best = 0;
+        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+        return best;
     }
 
     /** Position of the winning class. */

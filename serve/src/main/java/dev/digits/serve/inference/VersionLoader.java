@@ -1,5 +1,6 @@
 package dev.digits.serve.inference;
 
+import dev.digits.core.recognition.Recognition;
 import dev.digits.core.artifact.Digests;
 import dev.digits.core.artifact.ExportManifest;
 import dev.digits.core.artifact.ModelArtifact;
@@ -163,7 +164,7 @@ final class VersionLoader {
                 double d = Math.abs((double) actual[k] - expected[k]);
                 if (!(d <= maxDifference)) maxDifference = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
             }
-            if (argmax(actual) == argmax(expected)) agree++;
+            if (Recognition.argmax(actual) == Recognition.argmax(expected)) agree++;
         }
         if (maxDifference > TOLERANCE || agree != n) {
             throw new VerificationFailedException(String.format(Locale.ROOT, "%s does not compute what was verified: on the"
@@ -172,11 +173,5 @@ final class VersionLoader {
                     + " `digits export` verified for these weights", path, n, VerificationSample.FILE, maxDifference,
                     TOLERANCE, agree));
         }
-    }
-
-    private static int argmax(float[] p) {
-        int best = 0;
-        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        return best;
     }
 }
