@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
@@ -57,8 +60,8 @@ import java.util.stream.Stream;
  * <p>Each version is served from the float32 ONNX file its export manifest ({@code export/manifest.json}, written by
  * {@code digits export}) lists, run by ONNX Runtime after it has been checked against the weights, the model card and
  * the manifest's verification sample; a version without a verified export is not served (its files still download).
- * Versions are loaded on a background loader, never on a request's thread: every model's latest before the server
- * listens, others while there is room under {@link ServerConfig#maxLoadedVersions()}, and any other one when a
+ * Versions are loaded on a background loader, never on a request's thread: every model's latest before
+ * {@link #start} returns (the port opens meanwhile, with {@code /health} answering 503 until they are in), others while there is room under {@link ServerConfig#maxLoadedVersions()}, and any other one when a
  * request asks for it (that request answers 503 with {@code Retry-After}).
  *
  * <h2>Shutdown</h2>
@@ -76,12 +79,9 @@ public final class DigitsServer implements AutoCloseable {
     private final Path temporaryRoot;
     private volatile boolean closing;
 
-    private DigitsServer(ServerConfig config, ModelRegistry registry, Path temporaryRoot) {
+    private DigitsServer(ServerConfig config, ModelService models, ServerMetrics metrics, Path temporaryRoot) {
         this.temporaryRoot = temporaryRoot;
-        ServerMetrics metrics = new ServerMetrics();
-        this.models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy()),
-                config.defaultModel(), config.inferenceBatch(), config.inferenceThreads(), config.maxLoadedVersions(),
-                metrics);
+        this.models = models;
         ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), config.maxImageSide(),
                 config.maxConcurrentPixels());
         this.api = new Api(config, models, metrics, reader, () -> closing);
@@ -102,6 +102,7 @@ public final class DigitsServer implements AutoCloseable {
      * @throws dev.digits.serve.registry.ModelRegistryException when the models directory is unusable
      */
     public static DigitsServer start(ServerConfig config) throws IOException {
+        ModelService.startRuntimeInBackground();
         Path temporaryRoot = null;
         Path root = config.models();
         if (root == null) {
@@ -109,20 +110,50 @@ public final class DigitsServer implements AutoCloseable {
             root = temporaryRoot;
         }
         ModelRegistry registry = ModelRegistry.open(root);
-        if (registry.isEmpty()) addEmbeddedModel(registry);
-        DigitsServer server = new DigitsServer(config, registry, temporaryRoot);
-        server.models.loadAll();
+        ServerMetrics metrics = new ServerMetrics();
+        ModelService models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy()),
+                config.defaultModel(), config.inferenceBatch(), config.inferenceThreads(), config.maxLoadedVersions(),
+                metrics);
+        // The models are added and loaded while the HTTP side is built and started: both are mostly class loading
+        // and hashing, and there are cores for both. Until the latest versions are in, /health answers 503 and
+        // predictions 503.
+        CompletableFuture<Void> loaded = new CompletableFuture<>();
+        Thread loading = new Thread(() -> {
+            try {
+                if (registry.isEmpty()) addEmbeddedModel(registry);
+                models.loadAll();
+                Api.prepareJson();
+                loaded.complete(null);
+            } catch (Throwable e) {
+                loaded.completeExceptionally(e);
+            }
+        }, "digits-start");
+        loading.setDaemon(true);
+        loading.start();
+        DigitsServer server;
         try {
+            server = new DigitsServer(config, models, metrics, temporaryRoot);
             server.app.start(config.host(), config.port());
         } catch (RuntimeException e) {
-            server.closeModels();
+            models.close();
+            deleteTemporaryRoot(temporaryRoot);
             if (hasCause(e, BindException.class)) {
                 throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port() + ": the port is "
                         + "in use or not allowed; choose another with --port", e);
             }
             throw e;
         }
-        LOG.info("Digits server listening on {}", server.uri());
+        try {
+            loaded.join();
+        } catch (CompletionException e) {
+            // loadAll logs and leaves out models that fail; anything else is a fault of the server itself.
+            server.close();
+            if (e.getCause() instanceof RuntimeException) throw (RuntimeException) e.getCause();
+            if (e.getCause() instanceof Error) throw (Error) e.getCause();
+            throw e;
+        }
+        LOG.info("Digits server listening on {}, ready {} ms after the JVM started", server.uri(),
+                System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
         return server;
     }
 
@@ -159,12 +190,15 @@ public final class DigitsServer implements AutoCloseable {
 
     private void closeModels() {
         models.close();
-        if (temporaryRoot != null) {
-            try (Stream<Path> walk = Files.walk(temporaryRoot)) {
-                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-            } catch (IOException e) {
-                LOG.warn("cannot delete the temporary models directory {}: {}", temporaryRoot, e.getMessage());
-            }
+        deleteTemporaryRoot(temporaryRoot);
+    }
+
+    private static void deleteTemporaryRoot(Path temporaryRoot) {
+        if (temporaryRoot == null) return;
+        try (Stream<Path> walk = Files.walk(temporaryRoot)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete the temporary models directory {}: {}", temporaryRoot, e.getMessage());
         }
     }
 

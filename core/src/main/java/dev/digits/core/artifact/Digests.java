@@ -24,6 +24,16 @@ public final class Digests {
         return hex(d.digest());
     }
 
+    /**
+     * Where the SHA-256 of a file comes from: {@link Digests#sha256(Path)}, or a record of digests already taken of
+     * files that cannot change (a registry's committed versions), so that each file is read once.
+     */
+    @FunctionalInterface
+    public interface FileDigest {
+        /** SHA-256 of {@code file}'s content, in lowercase hex. */
+        String sha256(Path file) throws IOException;
+    }
+
     /** SHA-256 of {@code bytes}. */
     public static String sha256(byte[] bytes) {
         return hex(digest().digest(bytes));

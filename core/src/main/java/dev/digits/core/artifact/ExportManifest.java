@@ -300,6 +300,15 @@ public final class ExportManifest {
      * @throws VerificationFailedException naming the first file that differs, is missing or is not listed
      */
     public void checkFiles(Path exportDir, List<String> alsoAllowed) throws IOException {
+        checkFiles(exportDir, alsoAllowed, Digests::sha256);
+    }
+
+    /**
+     * {@link #checkFiles(Path, List)} with the files' digests taken from {@code digest}.
+     *
+     * @throws VerificationFailedException naming the first file that differs, is missing or is not listed
+     */
+    public void checkFiles(Path exportDir, List<String> alsoAllowed, Digests.FileDigest digest) throws IOException {
         List<String> listed = new ArrayList<>(alsoAllowed);
         listed.add(FILE);
         listed.add(VerificationSample.FILE);
@@ -309,7 +318,7 @@ public final class ExportManifest {
                 if (!Files.isRegularFile(f)) {
                     throw new VerificationFailedException("export/" + p.path() + " is listed in the manifest but missing");
                 }
-                String actual = Digests.sha256(f);
+                String actual = digest.sha256(f);
                 if (!actual.equals(p.sha256()) || Files.size(f) != p.bytes()) {
                     throw new VerificationFailedException("export/" + p.path() + " has sha256 " + actual + ", the manifest says "
                             + p.sha256() + "; the file was changed after it was verified");

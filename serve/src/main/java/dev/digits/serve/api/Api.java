@@ -1,5 +1,6 @@
 package dev.digits.serve.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.digits.serve.ServerConfig;
 import dev.digits.serve.image.ImageDigitReader;
 import dev.digits.serve.inference.ModelService;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -59,6 +61,19 @@ public final class Api {
     /** Whether the class path carries the web app. */
     public static boolean hasWebApp() {
         return Api.class.getResource(WEB_RESOURCES + "/index.html") != null;
+    }
+
+    /**
+     * Builds what the first requests would otherwise build while a client waits: the JSON writer's serializers for
+     * the types answers are made of. Start-up calls it on a core that would otherwise wait.
+     */
+    public static void prepareJson() {
+        try {
+            Json.MAPPER.writeValueAsBytes(Map.of("status", "ok", "count", 1, "ratio", 0.5, "flag", true,
+                    "list", List.of(Map.of("p", new float[] {0.5f}, "v", new double[] {0.5}, "i", new int[] {1}))));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the JSON writer cannot write a map", e);
+        }
     }
 
     public void install(JavalinConfig cfg) {

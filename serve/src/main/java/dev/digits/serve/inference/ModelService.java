@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * A version is served from the verified float32 ONNX file of its export, checked and loaded by {@link VersionLoader}.
  * Loading happens only on this service's background loader thread, never on a thread answering a prediction:
  * <ul>
- * <li>at start-up ({@link #loadAll}) every model's latest version is loaded before the server listens, then other
+ * <li>at start-up ({@link #loadAll}) every model's latest version is loaded before the server is ready, then other
  *     versions are loaded in the background, newest first, while there is room under {@code maxLoaded};</li>
  * <li>a request naming a version that is not loaded starts its load and is answered at once with
  *     {@link ModelLoadingException} (503 with {@code Retry-After}); a version that failed to load answers 503;</li>
@@ -125,6 +125,14 @@ public final class ModelService implements AutoCloseable {
             }
         }
         preload();
+    }
+
+    /**
+     * Starts the inference runtime on a background thread, so that the first load does not wait for it; a server
+     * calls this first thing at start-up. Failures surface at the first load, naming the model.
+     */
+    public static void startRuntimeInBackground() {
+        OnnxSessionModel.startRuntimeInBackground();
     }
 
     public ModelRegistry registry() {
@@ -373,7 +381,8 @@ public final class ModelService implements AutoCloseable {
         if (closed) throw new ModelUnavailableException("the server is shutting down");
         VersionLoader.Loaded l;
         try {
-            l = VersionLoader.load(stored.directory(), stored.directory().toString(), registry.root().toString());
+            l = VersionLoader.load(stored.directory(), stored.directory().toString(), registry.root().toString(),
+                    stored::sha256Of);
         } catch (IOException | RuntimeException e) {
             failures.put(k, String.valueOf(e.getMessage()));
             LOG.error("cannot load {} version {} from {}: {}", stored.model(), stored.version(), stored.directory(),

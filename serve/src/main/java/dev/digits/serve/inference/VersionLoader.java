@@ -63,6 +63,15 @@ final class VersionLoader {
      * @param modelsShownAs how to name the directory of models {@code digits serve --models} would be given
      */
     static Loaded load(Path dir, String shownAs, String modelsShownAs) throws IOException {
+        return load(dir, shownAs, modelsShownAs, Digests::sha256);
+    }
+
+    /**
+     * {@link #load(Path, String, String)} with the digests of the export's files taken from {@code digest} (those a
+     * registry took when it read the version). The served ONNX file is hashed here regardless: its SHA-256 is taken
+     * of the very bytes ONNX Runtime loads.
+     */
+    static Loaded load(Path dir, String shownAs, String modelsShownAs, Digests.FileDigest digest) throws IOException {
         ModelArtifact artifact = ModelArtifact.open(dir);
         String name = artifact.name();
         checkInput(artifact);
@@ -83,7 +92,7 @@ final class VersionLoader {
                     + ": the export belongs to other weights; run `digits export " + shownAs + " --format onnx` again");
         }
         Path exportDir = artifact.exportDirectory();
-        manifest.checkFiles(exportDir, ALSO_ALLOWED);
+        manifest.checkFiles(exportDir, ALSO_ALLOWED, digest);
         ExportManifest.Entry entry = manifest.entry("onnx", "float32").orElseThrow(() -> noExport(name, shownAs, modelsShownAs));
         String path = ModelArtifact.EXPORT_DIR + "/" + entry.path();
         byte[] bytes = Files.readAllBytes(exportDir.resolve(entry.path()));

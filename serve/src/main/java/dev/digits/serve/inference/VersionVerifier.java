@@ -23,7 +23,6 @@ public final class VersionVerifier {
     public static final int IMAGES = 100;
 
     private static final int SIDE = 28;
-    private static final float[] PIXELS = load();
 
     private final double minAccuracy;
 
@@ -37,7 +36,7 @@ public final class VersionVerifier {
 
     /** The verification images, 100 × 784 values in [0,1], image {@code i} showing digit {@code i / 10}. */
     public static float[] pixels() {
-        return PIXELS.clone();
+        return Digits.PIXELS.clone();
     }
 
     /** The digit shown by verification image {@code i}. */
@@ -64,7 +63,7 @@ public final class VersionVerifier {
         }
         float[][] out;
         try {
-            out = model.predict(PIXELS.clone(), IMAGES);
+            out = model.predict(Digits.PIXELS.clone(), IMAGES);
         } catch (RuntimeException e) {
             throw new VerificationException("the model failed to run: " + e.getMessage());
         }
@@ -99,6 +98,11 @@ public final class VersionVerifier {
                     IMAGES, 100 * accuracy, 100 * minAccuracy));
         }
         return accuracy;
+    }
+
+    /** The digits, read at first use: only uploads are verified on them, and ImageIO is slow to start. */
+    private static final class Digits {
+        static final float[] PIXELS = load();
     }
 
     private static float[] load() {

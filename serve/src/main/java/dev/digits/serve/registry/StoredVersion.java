@@ -147,6 +147,19 @@ public final class StoredVersion {
         return sha256;
     }
 
+    /**
+     * SHA-256 of {@code file}: for a file of this version, the digest taken when the version was read (a committed
+     * version's files never change, so each is read once); any other file is hashed now.
+     */
+    public String sha256Of(Path file) throws IOException {
+        Path dir = directory();
+        if (file.startsWith(dir)) {
+            ModelFile known = files.get(relative(dir, file));
+            if (known != null && known.file().equals(file)) return known.sha256();
+        }
+        return Digests.sha256(file);
+    }
+
     /** Downloadable files by path inside the version directory. */
     public Map<String, ModelFile> files() {
         return files;
