@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The server's footprint for the embedded model: time from JVM start to ready (/health answering 200), resident
+# The server's footprint for the embedded model: time from launching it to ready (/health answering 200) and, when
+# the server logs it, from the JVM's own start to ready; resident
 # memory idle and after 60 s of load (wrk, 64 connections, a 28×28 MNIST PNG to /api/v1/predict), and the size of the
 # jars it runs on. Each command given is measured in turn, in the same run, so the numbers compare.
 # Usage: benchmarks/server-footprint.sh [NAME=COMMAND ...]
-#   default: the server distribution (serve/target/digits-server.jar) and `digits serve` (the whole tool's jar).
+#   default: the distribution's launcher (serve/target/digits-server), its jar run plainly (java -jar) and
+#   `digits serve` (the whole tool's jar).
 #   e.g. benchmarks/server-footprint.sh "before=java -jar /tmp/before/digits.jar serve"
 # Needs: a built checkout (./mvnw install -DskipTests), wrk (Debian package), MNIST (DIGITS_DATA_DIR or ../shared).
 set -euo pipefail
@@ -64,13 +66,17 @@ measure() {
   local loaded; loaded=$(rss_mb "$pid")
   local maps; maps=$(grep -c -E 'libtorch|tensorflowlite' "/proc/$pid/maps" || true)
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  local jar; jar=$(echo "$cmd" | grep -o '[^ ]*\.jar' | head -1)
-  printf '%-12s %9s s %10s MB %14s MB %12s %12s MB %s\n' "$name" "$ready" "$idle" "$loaded" "$rps" "$(jar_megabytes "$jar")" \
+  local jar; jar=$(echo "$cmd" | grep -o '[^ ]*\.jar' | head -1)  || true
+  [ -n "$jar" ] || jar="$(dirname "${cmd%% *}")/digits-server.jar"   # a launcher beside its jar
+  local own; own=$(grep -o 'ready [0-9]* ms after the JVM started' "$work/$name.log" | grep -o '[0-9]*' || true)
+  own=$([ -n "$own" ] && python3 -c "print('%.2f s' % ($own / 1000))" || echo "-")
+  printf '%-12s %9s s %12s %10s MB %14s MB %12s %12s MB %s\n' "$name" "$ready" "$own" "$idle" "$loaded" "$rps" "$(jar_megabytes "$jar")" \
     "$([ "$maps" = 0 ] && echo "no libtorch/TFLite mapped" || echo "libtorch/TFLite mapped")"
 }
 
-printf '%-12s %11s %13s %17s %12s %15s\n' server "ready" "RSS idle" "RSS after load" "req/s" "runtime jars"
+printf '%-12s %11s %12s %13s %17s %12s %15s\n' server "ready" "JVM→ready" "RSS idle" "RSS after load" "req/s" "runtime jars"
 if [ $# -eq 0 ]; then
-  set -- "distribution=java -jar $here/serve/target/digits-server.jar" "digits-serve=java -Dai.djl.offline=true -jar $here/cli/target/digits.jar serve"
+  set -- "launcher=$here/serve/target/digits-server" "java-jar=java -jar $here/serve/target/digits-server.jar" \
+    "digits-serve=java -Dai.djl.offline=true -jar $here/cli/target/digits.jar serve"
 fi
 for spec in "$@"; do measure "${spec%%=*}" "${spec#*=}"; done

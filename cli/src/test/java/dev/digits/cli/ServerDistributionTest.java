@@ -46,12 +46,7 @@ class ServerDistributionTest {
         Process p = (Process) started[0];
         int port = (Integer) started[1];
         try {
-            HttpResponse<String> health = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, health.statusCode(), health.body());
-            assertTrue(health.body().contains("cnn.onnx"), health.body());
-            String maps = Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
+            String maps = healthyAndMapped(p, port);
             assertFalse(maps.contains("libtorch") || maps.contains("tensorflowlite"), "the server mapped a training or TFLite library");
             assertTrue(maps.contains("onnxruntime"), "ONNX Runtime is what serves");
         } finally {
@@ -61,11 +56,55 @@ class ServerDistributionTest {
         assertEquals(0, p.exitValue(), "exit code after SIGTERM and a clean drain");
     }
 
-    /** Starts the distribution on a free port; returns the process and its port. */
+    /**
+     * The launcher beside the jar runs it with the class-data archive the build recorded: the JVM maps
+     * {@code digits-server.jsa} (so the archive fits this Java and this location), the embedded model is served, and
+     * the server says how long after the JVM's start it was ready.
+     */
+    @Test
+    void theLauncherRunsTheServerOnItsStartupArchive() throws Exception {
+        Path launcher = TARGET.resolve("digits-server");
+        assertTrue(Files.isExecutable(launcher), launcher + " is made by serve's package phase");
+        assertTrue(Files.isRegularFile(TARGET.resolve("digits-server.jsa")), "the build records the start-up archive");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--port", "0", "--host", "127.0.0.1");
+        pb.environment().put("JAVA", java());
+        Object[] started = startDistribution(pb);
+        Process p = (Process) started[0];
+        int port = (Integer) started[1];
+        try {
+            String maps = healthyAndMapped(p, port);
+            assertTrue(maps.contains("digits-server.jsa"), "the JVM did not map the start-up archive");
+            assertTrue(((String) started[2]).matches("(?s).*ready \\d+ ms after the JVM started.*"), (String) started[2]);
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server stops on SIGTERM");
+        }
+        assertEquals(0, p.exitValue(), "exit code after SIGTERM and a clean drain");
+    }
+
+    /** Asserts that the server on {@code port} serves the embedded model; returns what process {@code p} maps. */
+    private static String healthyAndMapped(Process p, int port) throws Exception {
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("cnn.onnx"), health.body());
+        return Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Starts the distribution's jar on a free port; returns the process and its port. */
     private static Object[] startDistribution() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-jar", TARGET.resolve("digits-server.jar").toString(), "--port", "0",
-                "--host", "127.0.0.1").redirectErrorStream(true).start();
+        return startDistribution(new ProcessBuilder(java(), "-jar", TARGET.resolve("digits-server.jar").toString(),
+                "--port", "0", "--host", "127.0.0.1"));
+    }
+
+    /** Starts {@code command}, a server on a free port; returns the process, its port and its output up to then. */
+    private static Object[] startDistribution(ProcessBuilder command) throws Exception {
+        Process p = command.redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         Pattern serving = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)/");
         StringBuilder seen = new StringBuilder();
@@ -85,7 +124,7 @@ class ServerDistributionTest {
                 });
                 drain.setDaemon(true);
                 drain.start();
-                return new Object[] {p, Integer.parseInt(m.group(1))};
+                return new Object[] {p, Integer.parseInt(m.group(1)), seen.toString()};
             }
         }
         throw new AssertionError("the server did not say where it serves:\n" + seen);
