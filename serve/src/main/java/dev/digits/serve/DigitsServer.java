@@ -2,6 +2,7 @@ package dev.digits.serve;
 
 import dev.digits.core.preprocess.DigitPreprocessor;
 import dev.digits.serve.api.Api;
+import dev.digits.serve.api.JsonErrorHandler;
 import dev.digits.serve.api.ServerMetrics;
 import dev.digits.serve.image.ImageDigitReader;
 import dev.digits.serve.inference.ModelService;
@@ -10,6 +11,7 @@ import dev.digits.serve.registry.EmbeddedModel;
 import dev.digits.serve.registry.ModelRegistry;
 import io.javalin.Javalin;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,10 +89,18 @@ public final class DigitsServer implements AutoCloseable {
         this.api = new Api(config, models, metrics, reader, () -> closing);
         this.app = Javalin.create(cfg -> {
             api.install(cfg);
+            cfg.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(config.idleTimeout().toMillis()));
             cfg.jetty.modifyServer(server -> {
                 // With a GracefulHandler, stopping first waits (up to the stop timeout) for requests in flight.
                 server.setStopTimeout(config.drainTimeout().toMillis());
-                server.setHandler(new GracefulHandler());
+                GracefulHandler graceful = new GracefulHandler();
+                // Javalin puts its own handler inside the innermost wrapper: every request's body is read through
+                // the data-rate check, which fails a body arriving too slowly with a 408.
+                if (config.minRequestDataRate() > 0) {
+                    graceful.setHandler(new MinimumDataRateHandler(config.minRequestDataRate(), 0));
+                }
+                server.setHandler(graceful);
+                server.setErrorHandler(new JsonErrorHandler());
             });
         });
     }

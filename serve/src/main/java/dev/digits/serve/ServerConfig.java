@@ -34,6 +34,8 @@ public final class ServerConfig {
     private final int maxLoadedVersions;
     private final double minVerificationAccuracy;
     private final Duration drainTimeout;
+    private final Duration idleTimeout;
+    private final long minRequestDataRate;
     private final boolean accessLog;
 
     private ServerConfig(Builder b) {
@@ -52,6 +54,8 @@ public final class ServerConfig {
         this.maxLoadedVersions = b.maxLoadedVersions;
         this.minVerificationAccuracy = b.minVerificationAccuracy;
         this.drainTimeout = b.drainTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.minRequestDataRate = b.minRequestDataRate;
         this.accessLog = b.accessLog;
     }
 
@@ -150,6 +154,23 @@ public final class ServerConfig {
         return drainTimeout;
     }
 
+    /**
+     * How long a connection may stay silent — between requests, or in the middle of a request's body, which is then
+     * answered 408 (default 30 s).
+     */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /**
+     * Bytes per second a request body must arrive at, on average from its first byte; a slower one is answered 408
+     * and its connection closed, so that a client trickling a body cannot hold a connection, a thread and a buffer
+     * for long (default 1024: a 100 kB photo on a 2G link still arrives).
+     */
+    public long minRequestDataRate() {
+        return minRequestDataRate;
+    }
+
     /** Whether every request is logged (SLF4J logger {@code dev.digits.serve.access}; default true). */
     public boolean accessLog() {
         return accessLog;
@@ -172,6 +193,8 @@ public final class ServerConfig {
         private int maxLoadedVersions = 8;
         private double minVerificationAccuracy = 0.5;
         private Duration drainTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private long minRequestDataRate = 1024;
         private boolean accessLog = true;
 
         private Builder() {
@@ -285,6 +308,21 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("drainTimeout must be zero or positive");
             }
             this.drainTimeout = timeout;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("idleTimeout must be positive");
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** @param bytesPerSecond at least 0; 0 turns the check off */
+        public Builder minRequestDataRate(long bytesPerSecond) {
+            if (bytesPerSecond < 0) throw new IllegalArgumentException("minRequestDataRate must be 0 or more bytes/s");
+            this.minRequestDataRate = bytesPerSecond;
             return this;
         }
 

@@ -20,6 +20,25 @@ import java.util.UUID;
 
 /** A small HTTP client for the tests: real requests over TCP to a started server, JSON answers parsed. */
 public final class Http {
+    /**
+     * What a raw socket receives until a JSON error body has ended (its first {@code '}'}), the connection closes or
+     * {@code timeoutMillis} pass — for tests that speak HTTP by hand to clients' misbehaviour.
+     */
+    public static String readAnswer(Socket s, int timeoutMillis) throws IOException {
+        s.setSoTimeout(timeoutMillis);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        java.io.InputStream in = s.getInputStream();
+        byte[] buf = new byte[4096];
+        try {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                got.write(buf, 0, n);
+                if (got.toString(StandardCharsets.UTF_8).contains("}")) break;
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            // whatever arrived is the answer
+        }
+        return got.toString(StandardCharsets.UTF_8);
+    }
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient client = HttpClient.newBuilder()

@@ -16,11 +16,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
 
 /**
  * Administration, enabled only when the server has an admin token ({@code DIGITS_ADMIN_TOKEN}); every route needs
- * {@code Authorization: Bearer <token>} (missing: 401, wrong: 403, administration disabled: 403).
+ * {@code Authorization: Bearer <token>} (missing: 401, wrong: 403, administration disabled: 403). After
+ * {@value #WRONG_TOKENS_ALLOWED} wrong tokens from one address within a minute, that address is answered 429 with
+ * {@code Retry-After} until the minute is over, right token or not, so a token cannot be guessed at network speed.
  * <ul>
  * <li>{@code POST /api/v1/admin/models/{name}/versions}: uploads a new version — an {@code application/zip} body
  *     holding a model directory (files at the top or in one folder), or {@code multipart/form-data} with one file
@@ -30,7 +36,8 @@ import java.util.Locale;
  *     and manifest must agree, every export file must match its SHA-256, and the float32 ONNX file must reproduce the
  *     manifest's probabilities in ONNX Runtime. Any failure answers 4xx naming the reason and changes nothing. It
  *     becomes the latest unless {@code ?activate=false}. {@code ?sha256=} makes the upload fail unless the weights
- *     have that digest. Answers 201 with the version.</li>
+ *     have that digest. Answers 201 with the version; 413 before anything is read when its Content-Length exceeds the
+ *     upload limit, 503 with {@code Retry-After} while {@value #UPLOADS_AT_ONCE} other uploads are being received.</li>
  * <li>{@code POST /api/v1/admin/models/{name}/versions/{version}/activate}: makes a version the latest.</li>
  * <li>{@code POST /api/v1/admin/models/{name}/rollback}: makes the previous version (or {@code ?version=n}) the
  *     latest.</li>
@@ -39,10 +46,30 @@ import java.util.Locale;
 public final class AdminController {
     static final String PREFIX = "/api/v1/admin";
     private static final int MAX_FILES = 10_000;
+    /** Uploads received at once; each holds a staging directory and, for multipart, its body in memory. */
+    static final int UPLOADS_AT_ONCE = 2;
+    /** Wrong tokens from one address within {@link #LOCKOUT} after which it is answered 429 until the period ends. */
+    static final int WRONG_TOKENS_ALLOWED = 5;
+    static final Duration LOCKOUT = Duration.ofMinutes(1);
+    /** Addresses whose wrong tokens are remembered; the oldest are forgotten beyond it, so memory stays bounded. */
+    private static final int ADDRESSES_REMEMBERED = 10_000;
 
     private final ModelService models;
     private final byte[] token;
     private final long maxUploadBytes;
+    private final Semaphore uploads = new Semaphore(UPLOADS_AT_ONCE);
+    private final Map<String, WrongTokens> wrongTokens = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, WrongTokens> eldest) {
+            return size() > ADDRESSES_REMEMBERED;
+        }
+    };
+
+    /** Wrong tokens one address sent in the current period. */
+    private static final class WrongTokens {
+        long periodStart;
+        int count;
+    }
 
     /** @param token the bearer token, or null when administration is disabled */
     AdminController(ModelService models, String token, long maxUploadBytes) {
@@ -62,9 +89,28 @@ public final class AdminController {
             ctx.header("WWW-Authenticate", "Bearer realm=\"digits\"");
             throw new ApiException(HttpStatus.UNAUTHORIZED, "send the admin token as 'Authorization: Bearer <token>'");
         }
+        String address = ctx.req().getRemoteAddr();
+        long now = System.nanoTime();
+        synchronized (wrongTokens) {
+            WrongTokens w = wrongTokens.get(address);
+            if (w != null && now - w.periodStart < LOCKOUT.toNanos() && w.count >= WRONG_TOKENS_ALLOWED) {
+                long wait = Math.max(1, (LOCKOUT.toNanos() - (now - w.periodStart) + 999_999_999L) / 1_000_000_000L);
+                ctx.header("Retry-After", Long.toString(wait));
+                throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, WRONG_TOKENS_ALLOWED + " wrong admin tokens came "
+                        + "from this address within " + LOCKOUT.toSeconds() + " s; try again in " + wait + " s");
+            }
+        }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         // Constant-time comparison: the time taken must not reveal how much of the token was right.
         if (!MessageDigest.isEqual(given, token)) {
+            synchronized (wrongTokens) {
+                WrongTokens w = wrongTokens.computeIfAbsent(address, a -> new WrongTokens());
+                if (w.count == 0 || now - w.periodStart >= LOCKOUT.toNanos()) {
+                    w.periodStart = now;
+                    w.count = 0;
+                }
+                w.count++;
+            }
             throw new ApiException(HttpStatus.FORBIDDEN, "the admin token is wrong");
         }
     }
@@ -86,6 +132,24 @@ public final class AdminController {
             throw ApiException.unsupportedMediaType("upload a model version as application/zip (a zip of the model "
                     + "directory) or multipart/form-data (one part per file, named by its path)");
         }
+        long announced = ctx.req().getContentLengthLong();
+        if (announced > maxUploadBytes) {
+            throw ApiException.tooLarge("the upload is " + announced + " bytes; the server accepts versions of at most "
+                    + maxUploadBytes + " bytes");
+        }
+        if (!uploads.tryAcquire()) {
+            ctx.header("Retry-After", "5");
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, UPLOADS_AT_ONCE + " uploads are being received "
+                    + "already; send this one again when they are done");
+        }
+        try {
+            receive(ctx, name, activate, sha256, zip);
+        } finally {
+            uploads.release();
+        }
+    }
+
+    private void receive(Context ctx, String name, boolean activate, String sha256, boolean zip) throws IOException {
         ModelRegistry registry = models.registry();
         Path staging = registry.newStagingDirectory(name);
         try {

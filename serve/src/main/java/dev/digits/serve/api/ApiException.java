@@ -33,6 +33,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, detail);
     }
 
+    /** 408: the request's body did not arrive in time. */
+    public static ApiException requestTimeout(String detail) {
+        return new ApiException(HttpStatus.REQUEST_TIMEOUT, detail);
+    }
+
     /** 404: the thing named does not exist. */
     public static ApiException notFound(String detail) {
         return new ApiException(HttpStatus.NOT_FOUND, detail);

@@ -1,10 +1,14 @@
 package dev.digits.serve.api;
 
 import io.javalin.http.Context;
+import org.eclipse.jetty.http.HttpException;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeoutException;
 
 /** Reads request bodies within a size limit, whether or not the client announced a Content-Length. */
 final class RequestBody {
@@ -15,6 +19,8 @@ final class RequestBody {
      * larger is cut off.
      */
     static final long DRAIN_BYTES = 1 << 20;
+    /** The first buffer of a body with a Content-Length; it doubles as the body arrives. */
+    static final int FIRST_BUFFER = 64 << 10;
 
     private RequestBody() {
     }
@@ -35,20 +41,54 @@ final class RequestBody {
             throw tooLarge(announced, limit);
         }
         InputStream in = ctx.req().getInputStream();
-        if (announced >= 0) {
-            // The usual case: one array of the announced size, rather than readNBytes' 8 kB steps and final copy.
-            byte[] body = new byte[(int) announced];
-            int n = in.readNBytes(body, 0, body.length);
-            if (n < body.length) throw ApiException.badRequest("the request body ended after " + n + " of the "
-                    + announced + " bytes its Content-Length announced");
+        try {
+            if (announced >= 0) return readAnnounced(in, (int) announced);
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) {
+                drain(in, DRAIN_BYTES);
+                throw tooLarge(-1, limit);
+            }
             return body;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof EOFException) {
+                // The client closed the connection before its body was complete: its mistake, nobody left to answer.
+                throw ApiException.badRequest("the request body ended before its end: the client closed the connection");
+            }
+            if (isTimeout(e)) {
+                throw ApiException.requestTimeout("the request body did not arrive in time: it stalled, or came slower"
+                        + " than the server's minimum data rate; send it again on a better connection");
+            }
+            throw e;
         }
-        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-        if (body.length > limit) {
-            drain(in, DRAIN_BYTES);
-            throw tooLarge(-1, limit);
+    }
+
+    /**
+     * A body of the announced {@code size}, in an array that grows with what arrives — so the memory a connection
+     * holds follows the bytes it sent, not the ones it announced (a client announcing 16 MiB and sending a byte a
+     * second holds {@value #FIRST_BUFFER} bytes), and the array ends up exactly as long as the body.
+     */
+    private static byte[] readAnnounced(InputStream in, int size) throws IOException {
+        byte[] buf = new byte[Math.min(size, FIRST_BUFFER)];
+        int n = 0;
+        while (n < size) {
+            if (n == buf.length) buf = Arrays.copyOf(buf, (int) Math.min(size, 2L * buf.length));
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                throw ApiException.badRequest("the request body ended after " + n + " of the " + size
+                        + " bytes its Content-Length announced");
+            }
+            n += r;
         }
-        return body;
+        return buf;
+    }
+
+    /** Whether reading failed because the body stalled (idle timeout) or came too slowly (minimum data rate). */
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException) return true;
+            if (c instanceof HttpException && ((HttpException) c).getCode() == 408) return true;
+        }
+        return false;
     }
 
     private static void drain(InputStream in, long max) {
