@@ -212,6 +212,20 @@ class AdminApiTest {
         TestModels.deleteTree(untrained);
     }
 
+    /**
+     * Classes 0 and 1 swapped: 80% right on digits, so a "half right" check passes it; held against its card's claims
+     * (99% overall, about 99% for each class) it is refused, naming the class.
+     */
+    @Test
+    void aModelWithSwappedClassesIsRefusedAgainstItsCardsClaims() throws Exception {
+        Path swapped = root.resolveSibling(root.getFileName() + "-classes-swapped");
+        TestModels.swappedClassesCopy(swapped, 0, 1);
+        Http.Response r = upload("", TestModels.zip(swapped));
+        assertError(r, 422, "card claims");
+        assertNothingChanged();
+        TestModels.deleteTree(swapped);
+    }
+
     @Test
     void anOnnxFileSwappedForAnotherModelsIsRefusedByItsDigestAndTheServedVersionStays() throws Exception {
         Path swapped = embeddedCopy("swapped");

@@ -112,6 +112,32 @@ public final class TestModels {
         });
     }
 
+    /**
+     * Into {@code target}: the embedded model with output classes {@code a} and {@code b} swapped (their rows of the
+     * output layer exchanged), consistently exported, its card still claiming the embedded model's figures — a model
+     * that is 80% right on digits and wrong on every {@code a} and {@code b}.
+     */
+    public static void swappedClassesCopy(Path target, int a, int b) throws IOException {
+        derive(target, tensors -> {
+            Tensor w = tensors.get("dense_2.weight");
+            Tensor bias = tensors.get("dense_2.bias");
+            int in = w.data().length / 10;
+            float[] wd = w.data().clone();
+            float[] bd = bias.data().clone();
+            for (int k = 0; k < in; k++) {
+                float t = wd[a * in + k];
+                wd[a * in + k] = wd[b * in + k];
+                wd[b * in + k] = t;
+            }
+            float t = bd[a];
+            bd[a] = bd[b];
+            bd[b] = t;
+            tensors.put("dense_2.weight", new Tensor(w.shape(), wd));
+            tensors.put("dense_2.bias", new Tensor(bias.shape(), bd));
+            return tensors;
+        });
+    }
+
     private static void scale(Map<String, Tensor> tensors, String name, float factor) {
         Tensor t = tensors.get(name);
         if (t == null) throw new IllegalStateException("the embedded cnn has no tensor " + name + ": " + tensors.keySet());

@@ -244,7 +244,8 @@ public final class ModelService implements AutoCloseable {
             } catch (IOException e) {
                 throw new InvalidUploadException("the upload cannot be read: " + withoutPaths(e.getMessage(), staging));
             }
-            double accuracy = verifier.verify(candidate.model, candidate.artifact.labels());
+            double accuracy = verifier.verify(candidate.model, candidate.artifact.labels(),
+                    candidate.artifact.card().metrics());
             ServingVersion s;
             synchronized (this) {
                 if (closed) throw new ModelUnavailableException("the server is shutting down");
