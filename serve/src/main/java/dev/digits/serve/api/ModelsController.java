@@ -10,7 +10,9 @@ import dev.digits.serve.registry.StoredVersion;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +26,9 @@ import java.util.Map;
  * <li>{@code GET /api/v1/models/{name}} and {@code GET /api/v1/models/{name}/versions/{version}}: one of them;</li>
  * <li>{@code GET /api/v1/models/{name}/versions/{version}/files/{path}}: a file of a version. Versions never change,
  *     so the answer carries {@code Cache-Control: public, max-age=31536000, immutable} and the strong ETag
- *     {@code "<sha256>"}; {@code If-None-Match} answers 304;</li>
+ *     {@code "<sha256>"}; {@code If-None-Match} answers 304; {@code Range: bytes=…} (one range) answers 206 with that
+ *     part, so a phone resumes a broken download ({@code If-Range} with the ETag makes sure the rest is of the same
+ *     file), and a range outside the file 416;</li>
  * <li>{@code GET /api/v1/models/{name}/files/{path}}: the same file of the latest version, with
  *     {@code Cache-Control: no-cache} (clients revalidate with the ETag and learn when the latest changes).</li>
  * </ul>
@@ -181,13 +185,96 @@ public final class ModelsController {
         String etag = "\"" + f.sha256() + "\"";
         ctx.header("ETag", etag);
         ctx.header("Cache-Control", cacheControl);
+        ctx.header("Accept-Ranges", "bytes");
         if (matches(ctx.header("If-None-Match"), f.sha256())) {
             ctx.status(HttpStatus.NOT_MODIFIED);
             return;
         }
-        ctx.header("Content-Length", Long.toString(f.size()));
         ctx.contentType(f.contentType());
-        ctx.result(Files.newInputStream(f.file()));
+        long size = f.size();
+        long[] range = ifRangeHolds(ctx.header("If-Range"), etag) ? byteRange(ctx.header("Range"), size) : null;
+        if (range == null) {
+            ctx.header("Content-Length", Long.toString(size));
+            ctx.result(Files.newInputStream(f.file()));
+            return;
+        }
+        if (range.length == 0) {
+            ctx.header("Content-Range", "bytes */" + size);
+            throw new ApiException(HttpStatus.RANGE_NOT_SATISFIABLE, "the requested range lies outside the file, which"
+                    + " has " + size + " bytes");
+        }
+        long length = range[1] - range[0] + 1;
+        ctx.status(HttpStatus.PARTIAL_CONTENT);
+        ctx.header("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + size);
+        ctx.header("Content-Length", Long.toString(length));
+        InputStream in = Files.newInputStream(f.file());
+        in.skipNBytes(range[0]);
+        ctx.result(new BoundedInputStream(in, length));
+    }
+
+    /**
+     * Whether a Range applies: always without If-Range; with it, only when it names this file's ETag exactly (a date,
+     * or another ETag, means the client holds something else and gets the whole file — RFC 9110 §13.1.5).
+     */
+    static boolean ifRangeHolds(String ifRange, String etag) {
+        return ifRange == null || ifRange.trim().equals(etag);
+    }
+
+    /**
+     * The one byte range {@code header} asks for within {@code size} bytes, as {@code {first, last}}; null when there
+     * is no Range header, it is not a single {@code bytes=} range or cannot be read (the whole file is sent, as RFC
+     * 9110 §14.2 allows); an empty array when it is well-formed but lies outside the file (416).
+     */
+    static long[] byteRange(String header, long size) {
+        if (header == null) return null;
+        String h = header.trim();
+        if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) return null;
+        String spec = h.substring(6).trim();
+        int dash = spec.indexOf('-');
+        if (dash < 0) return null;
+        try {
+            String a = spec.substring(0, dash).trim();
+            String b = spec.substring(dash + 1).trim();
+            if (a.isEmpty()) {
+                if (b.isEmpty()) return null;
+                long suffix = Long.parseLong(b);
+                if (suffix <= 0) return new long[0];
+                return new long[] {Math.max(0, size - suffix), size - 1};
+            }
+            long first = Long.parseLong(a);
+            if (first >= size) return new long[0];
+            long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            if (first < 0 || last < first) return null;
+            return new long[] {first, Math.min(last, size - 1)};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The first {@code remaining} bytes of a stream. */
+    private static final class BoundedInputStream extends FilterInputStream {
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long remaining) {
+            super(in);
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) return -1;
+            int b = super.read();
+            if (b >= 0) remaining--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            if (remaining <= 0) return -1;
+            int n = super.read(buf, off, (int) Math.min(len, remaining));
+            if (n > 0) remaining -= n;
+            return n;
+        }
     }
 
     /** Whether an If-None-Match header names this entity (weak comparison, as RFC 9110 prescribes for it). */
