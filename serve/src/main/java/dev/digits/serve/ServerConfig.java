@@ -111,7 +111,11 @@ public final class ServerConfig {
         return maxImageSide;
     }
 
-    /** Most pixels decoded at once across all requests; bounds the memory spent on images (default 32 Mi). */
+    /**
+     * Most pixels of large images (over a megapixel) decoded at once across all requests, 16-bit ones counting twice;
+     * bounds the memory spent on images (default: a 24th of the maximum heap in pixels, at most 32 Mi, at least one
+     * image of {@link #maxImageSide()}²). Small images have a budget of their own.
+     */
     public int maxConcurrentPixels() {
         return maxConcurrentPixels;
     }
@@ -186,7 +190,7 @@ public final class ServerConfig {
         private long maxBodyBytes = 16L << 20;
         private long maxUploadBytes = 512L << 20;
         private int maxImageSide = 4096;
-        private int maxConcurrentPixels = 32 << 20;
+        private int maxConcurrentPixels = -1;
         private int maxBatchImages = 256;
         private int inferenceBatch = 64;
         private int inferenceThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
@@ -331,8 +335,22 @@ public final class ServerConfig {
             return this;
         }
 
+        /**
+         * Pixels of large images decoded at once by default: what this JVM's heap holds at about
+         * {@value #BYTES_PER_DECODED_PIXEL} bytes per pixel being decoded and preprocessed, at most 32 Mi, and never
+         * less than one image of the largest side (which a small heap then holds only just).
+         */
+        static int defaultConcurrentPixels(int maxSide) {
+            long byHeap = Runtime.getRuntime().maxMemory() / BYTES_PER_DECODED_PIXEL;
+            return (int) Math.max((long) maxSide * maxSide, Math.min(32L << 20, byHeap));
+        }
+
+        /** Heap one pixel takes while decoded and preprocessed: the decoded raster, its ARGB copy, the working arrays. */
+        static final int BYTES_PER_DECODED_PIXEL = 24;
+
         /** Checks that the settings fit together. */
         public ServerConfig build() {
+            if (maxConcurrentPixels < 0) maxConcurrentPixels = defaultConcurrentPixels(maxImageSide);
             if ((long) maxImageSide * maxImageSide > maxConcurrentPixels) {
                 throw new IllegalArgumentException("maxConcurrentPixels (" + maxConcurrentPixels + ") must allow one image "
                         + "of maxImageSide² = " + (long) maxImageSide * maxImageSide + " pixels");

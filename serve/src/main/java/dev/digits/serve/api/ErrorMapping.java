@@ -3,6 +3,7 @@ package dev.digits.serve.api;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.digits.core.error.DigitsException;
 import dev.digits.serve.image.ImageTooLargeException;
+import dev.digits.serve.image.ServerBusyException;
 import dev.digits.serve.inference.ModelLoadingException;
 import dev.digits.serve.inference.NoEarlierVersionException;
 import io.javalin.config.RoutesConfig;
@@ -40,6 +41,10 @@ public final class ErrorMapping {
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.getMessage()));
         routes.exception(ImageTooLargeException.class,
                 (e, ctx) -> respond(ctx, HttpStatus.CONTENT_TOO_LARGE, e.getMessage()));
+        routes.exception(ServerBusyException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "1");
+            respond(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        });
         routes.exception(JacksonException.class, (e, ctx) -> respond(ctx, HttpStatus.BAD_REQUEST,
                 "the body is not valid JSON: " + e.getOriginalMessage()));
         routes.exception(NoEarlierVersionException.class, (e, ctx) -> respond(ctx, HttpStatus.CONFLICT, e.getMessage()));

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns an uploaded image file (PNG, JPEG, GIF, BMP) into a digit in MNIST form with core's
@@ -23,23 +24,41 @@ import java.util.concurrent.Semaphore;
  * <p>Hostile input is contained before it costs memory: the width and height are read from the file's header and
  * checked against {@code maxSide} before any pixel is decoded (a 50 kB PNG can claim 50,000 × 50,000 pixels), and
  * the pixels being decoded and preprocessed at any moment are bounded by {@code maxConcurrentPixels}, so many large
- * images at once queue instead of exhausting the heap.
+ * images at once queue (for up to two seconds, then 503) instead of exhausting the heap. Small images — canvases,
+ * MNIST-sized PNGs — have a budget of their own and never wait behind large ones.
  *
  * <p>Grey images are read from their raster, not through {@code BufferedImage.getRGB}: Java treats an 8-bit grey
  * PNG as linear grey and would brighten every mid-tone on the way to sRGB, whereas browsers and MNIST take the stored
  * values as they are. Thread-safe.
  */
 public final class ImageDigitReader {
+    /**
+     * Images of at most this many pixels (a 1024×1024 canvas; web and Android canvases are 280×280) are decoded under
+     * a budget of their own, so that they never wait behind photos.
+     */
+    public static final int SMALL_PIXELS = 1 << 20;
+    /** The small images' budget: this many of the largest small images at once. */
+    static final int SMALL_IMAGES_AT_ONCE = 16;
+    /** How long a decode waits for room in its budget before it is answered 503 with Retry-After. */
+    static final long DEFAULT_QUEUE_MILLIS = 2_000;
+
     private final DigitPreprocessor preprocessor;
     private final int maxSide;
     private final int maxConcurrentPixels;
     private final Semaphore pixelBudget;
+    private final Semaphore smallBudget = new Semaphore(SMALL_IMAGES_AT_ONCE * SMALL_PIXELS, true);
+    private final long queueMillis;
 
     /**
      * @param maxSide             largest width or height accepted
-     * @param maxConcurrentPixels most pixels decoded at the same time across all requests (at least maxSide²)
+     * @param maxConcurrentPixels most pixels of large images decoded at the same time across all requests (at least
+     *                            maxSide²); a 16-bit image counts twice
      */
     public ImageDigitReader(DigitPreprocessor preprocessor, int maxSide, int maxConcurrentPixels) {
+        this(preprocessor, maxSide, maxConcurrentPixels, DEFAULT_QUEUE_MILLIS);
+    }
+
+    ImageDigitReader(DigitPreprocessor preprocessor, int maxSide, int maxConcurrentPixels, long queueMillis) {
         if (maxSide < 1) throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);
         if ((long) maxSide * maxSide > maxConcurrentPixels) {
             throw new IllegalArgumentException("maxConcurrentPixels (" + maxConcurrentPixels + ") must allow one image of "
@@ -48,7 +67,52 @@ public final class ImageDigitReader {
         this.preprocessor = preprocessor;
         this.maxSide = maxSide;
         this.maxConcurrentPixels = maxConcurrentPixels;
-        this.pixelBudget = new Semaphore(maxConcurrentPixels);
+        this.pixelBudget = new Semaphore(maxConcurrentPixels, true);
+        this.queueMillis = queueMillis;
+    }
+
+    /** Room reserved in a budget for one decode; {@link #close} gives it back. */
+    private static final class Reservation implements AutoCloseable {
+        private final Semaphore budget;
+        private final int permits;
+
+        Reservation(Semaphore budget, int permits) {
+            this.budget = budget;
+            this.permits = permits;
+        }
+
+        @Override
+        public void close() {
+            budget.release(permits);
+        }
+    }
+
+    /**
+     * Reserves room to decode a {@code w}×{@code h} image of {@code bitsPerSample} bits: in the small images' budget
+     * when it is small, else in the large ones' (16-bit samples count twice; never more than the whole budget, so that
+     * one image of the largest size always fits), waiting at most the queue time.
+     *
+     * @throws ServerBusyException when there is no room in time
+     */
+    private Reservation reserve(int w, int h, int bitsPerSample, String source) {
+        long pixels = (long) w * h;
+        boolean small = pixels <= SMALL_PIXELS;
+        Semaphore budget = small ? smallBudget : pixelBudget;
+        int permits = (int) Math.min(small ? pixels : pixels * (bitsPerSample > 8 ? 2 : 1),
+                small ? (long) SMALL_IMAGES_AT_ONCE * SMALL_PIXELS : maxConcurrentPixels);
+        boolean got;
+        try {
+            got = budget.tryAcquire(permits, queueMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            got = false;
+        }
+        if (!got) {
+            throw new ServerBusyException("the server is decoding as many " + (small ? "" : "large ") + "images as its "
+                    + "memory allows; send " + source + " again in a moment" + (small ? "" : " (or a smaller one: images "
+                    + "of at most " + SMALL_PIXELS + " pixels are decoded apart from large ones)"));
+        }
+        return new Reservation(budget, permits);
     }
 
     /** Largest width or height accepted. */
@@ -78,14 +142,10 @@ public final class ImageDigitReader {
             PngPixels.Header h = PngPixels.header(bytes, source);
             checkSize(h.width, h.height, source);
             if (PngPixels.supports(bytes, h)) {
-                int permits = h.width * h.height;
-                pixelBudget.acquireUninterruptibly(permits);
-                try {
+                try (Reservation room = reserve(h.width, h.height, h.bitDepth, source)) {
                     PngPixels.Pixels p = PngPixels.decode(bytes, h, source);
                     return p.grey != null ? how.processGray(p.grey, h.width, h.height)
                             : how.process(p.argb, h.width, h.height);
-                } finally {
-                    pixelBudget.release(permits);
                 }
             }
         }
@@ -115,9 +175,7 @@ public final class ImageDigitReader {
                 }
                 if (w < 1 || h < 1) throw new UnreadableImageException(source + " has no pixels");
                 checkSize(w, h, source);
-                int permits = w * h;
-                pixelBudget.acquireUninterruptibly(permits);
-                try {
+                try (Reservation room = reserve(w, h, bitsPerSample(reader), source)) {
                     BufferedImage img;
                     try {
                         img = reader.read(0);
@@ -125,8 +183,6 @@ public final class ImageDigitReader {
                         throw unreadable(source, reader, e);
                     }
                     return preprocess(img, how);
-                } finally {
-                    pixelBudget.release(permits);
                 }
             } finally {
                 if (READERS.get().containsValue(reader)) {
@@ -179,9 +235,25 @@ public final class ImageDigitReader {
         return null;
     }
 
-    /** Pixels currently reserved by decodes in progress (for tests and metrics). */
+    /** Pixels currently reserved by decodes in progress, small and large (for tests and metrics). */
     public int pixelsInUse() {
-        return maxConcurrentPixels - pixelBudget.availablePermits();
+        return maxConcurrentPixels - pixelBudget.availablePermits()
+                + SMALL_IMAGES_AT_ONCE * SMALL_PIXELS - smallBudget.availablePermits();
+    }
+
+    /** The large images' budget, for tests that fill it. */
+    Semaphore largeImageBudget() {
+        return pixelBudget;
+    }
+
+    /** Bits per sample of the image's stored form (8 when the reader does not say). */
+    private static int bitsPerSample(ImageReader reader) {
+        try {
+            javax.imageio.ImageTypeSpecifier raw = reader.getRawImageType(0);
+            return raw == null ? 8 : raw.getSampleModel().getSampleSize(0);
+        } catch (IOException | RuntimeException e) {
+            return 8;
+        }
     }
 
     private PreprocessedDigit preprocess(BufferedImage img, InputPreprocessor how) {

@@ -32,6 +32,28 @@ class ImageDigitReaderTest {
         return img;
     }
 
+    /**
+     * With the large images' budget full (decodes of photos in progress), a canvas-sized PNG is still decoded at once,
+     * and another large image waits its queue time and is then refused as busy (503 with Retry-After) instead of
+     * queueing without end.
+     */
+    @Test
+    void smallImagesDoNotWaitBehindLargeOnesAndALargeOneFindingNoRoomIsBusy() {
+        ImageDigitReader r = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20, 200);
+        byte[] canvas = TestModels.encode(greyImage(greyDigit(280), 280), "png");
+        byte[] photo = TestModels.encode(greyImage(greyDigit(1200), 1200), "png");
+        r.largeImageBudget().acquireUninterruptibly(32 << 20);
+        try {
+            assertTrue(r.read(canvas, "canvas").found(), "the canvas is read while large decodes fill their budget");
+            ServerBusyException busy = assertThrows(ServerBusyException.class, () -> r.read(photo, "image"));
+            assertTrue(busy.getMessage().contains("send image again"), busy.getMessage());
+        } finally {
+            r.largeImageBudget().release(32 << 20);
+        }
+        assertTrue(r.read(photo, "image").found(), "with room again the large image is read");
+        assertEquals(0, r.pixelsInUse());
+    }
+
     @Test
     void aGreyPngIsReadWithItsStoredValuesNotThroughAColourConversion() {
         byte[] grey = greyDigit(56);
