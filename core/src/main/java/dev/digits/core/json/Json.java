@@ -85,7 +85,37 @@ public final class Json {
         return v;
     }
 
+    /**
+     * Deepest nesting of objects and arrays read: the parser recurses once per level, and no Digits document comes
+     * near this, so a hostile one (a spec nested 100,000 deep) is refused instead of overflowing the stack.
+     */
+    public static final int MAX_DEPTH = 256;
+
+    private int depth;
+
+    private void enter() {
+        if (++depth > MAX_DEPTH) throw error("values nested deeper than " + MAX_DEPTH + " levels");
+    }
+
     private Map<String, Object> object() {
+        enter();
+        try {
+            return objectBody();
+        } finally {
+            depth--;
+        }
+    }
+
+    private List<Object> array() {
+        enter();
+        try {
+            return arrayBody();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Map<String, Object> objectBody() {
         Map<String, Object> m = new LinkedHashMap<>();
         pos++;
         skipSpace();
@@ -108,7 +138,7 @@ public final class Json {
         }
     }
 
-    private List<Object> array() {
+    private List<Object> arrayBody() {
         List<Object> l = new ArrayList<>();
         pos++;
         skipSpace();

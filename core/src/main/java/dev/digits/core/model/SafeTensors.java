@@ -93,6 +93,74 @@ public final class SafeTensors {
         return out;
     }
 
+    /** Largest header read: a Digits model's is a few kB. */
+    static final long MAX_HEADER_BYTES = 16L << 20;
+
+    /**
+     * The tensors' shapes as the file's header declares them, by name, read without loading the data; the header is
+     * checked against the file: F32 only, each tensor's byte range inside the file and as long as its shape needs.
+     *
+     * @throws InvalidInputException naming {@code file} when its header is malformed or lies about the data
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, long[]> shapes(Path file) throws IOException {
+        String source = file.getFileName().toString();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            ByteBuffer first = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            while (first.hasRemaining() && ch.read(first) >= 0) { /* reads the length */ }
+            if (first.hasRemaining()) throw new InvalidInputException(source + " is not a weights file: too short");
+            long headerLength = first.flip().getLong();
+            if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
+                throw new InvalidInputException(source + " is not a safetensors weights file: its header claims "
+                        + headerLength + " bytes of a " + size + "-byte file");
+            }
+            ByteBuffer h = ByteBuffer.allocate((int) headerLength);
+            while (h.hasRemaining() && ch.read(h) >= 0) { /* reads the header */ }
+            Map<String, Object> header;
+            try {
+                header = Json.parseObject(new String(h.array(), StandardCharsets.UTF_8));
+            } catch (JsonException e) {
+                throw new InvalidInputException(source + " is not a safetensors weights file: " + e.getMessage());
+            }
+            long data = size - 8 - headerLength;
+            Map<String, long[]> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : header.entrySet()) {
+                if (e.getKey().equals("__metadata__")) continue;
+                try {
+                    Map<String, Object> t = (Map<String, Object>) e.getValue();
+                    if (!"F32".equals(t.get("dtype"))) {
+                        throw new InvalidInputException(source + ": tensor " + e.getKey() + " is " + t.get("dtype")
+                                + "; only F32 is supported");
+                    }
+                    List<Object> shape = (List<Object>) t.get("shape");
+                    List<Object> offsets = (List<Object>) t.get("data_offsets");
+                    long[] dims = new long[shape.size()];
+                    long values = 1;
+                    for (int i = 0; i < dims.length; i++) {
+                        dims[i] = ((Number) shape.get(i)).longValue();
+                        if (dims[i] < 0) throw new InvalidInputException(source + ": tensor " + e.getKey() + " has a negative size");
+                        values = Math.multiplyExact(values, dims[i]);
+                    }
+                    long start = ((Number) offsets.get(0)).longValue();
+                    long end = ((Number) offsets.get(1)).longValue();
+                    if (start < 0 || end < start || end > data) {
+                        throw new InvalidInputException(source + " is truncated or its header lies: tensor " + e.getKey()
+                                + " runs past the end of the file");
+                    }
+                    if (end - start != Math.multiplyExact(values, 4L)) {
+                        throw new InvalidInputException(source + ": tensor " + e.getKey() + " has " + (end - start)
+                                + " bytes, its shape needs " + values * 4);
+                    }
+                    out.put(e.getKey(), dims);
+                } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException | ArithmeticException x) {
+                    throw new InvalidInputException(source + ": the header entry of tensor " + e.getKey() + " is malformed");
+                }
+            }
+            return out;
+        }
+    }
+
     /** The string metadata stored in a file's header. */
     @SuppressWarnings("unchecked")
     public static Map<String, String> metadata(Path file) throws IOException {

@@ -7,12 +7,15 @@ import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.artifact.VerificationSample;
 import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.error.VerificationFailedException;
+import dev.digits.core.model.SafeTensors;
 import dev.digits.core.model.Shape;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -91,6 +94,7 @@ final class VersionLoader {
                     + "SHA-256 " + manifest.weightsSha256() + ", but weights.safetensors has SHA-256 " + weights
                     + ": the export belongs to other weights; run `digits export " + shownAs + " --format onnx` again");
         }
+        checkWeightsFitSpec(artifact);
         Path exportDir = artifact.exportDirectory();
         manifest.checkFiles(exportDir, ALSO_ALLOWED, digest);
         ExportManifest.Entry entry = manifest.entry("onnx", "float32").orElseThrow(() -> noExport(name, shownAs, modelsShownAs));
@@ -115,6 +119,33 @@ final class VersionLoader {
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * The weights file must hold exactly the tensors the spec describes, with the spec's shapes — read from its
+     * header, without loading the data — so that the catalogue never shows a spec (layer sizes, parameter count) that
+     * the weights do not have.
+     */
+    private static void checkWeightsFitSpec(ModelArtifact artifact) throws IOException {
+        Map<String, long[]> held = SafeTensors.shapes(artifact.path().resolve(ModelArtifact.WEIGHTS_FILE));
+        Map<String, long[]> needed = artifact.spec().parameters();
+        for (Map.Entry<String, long[]> e : needed.entrySet()) {
+            long[] h = held.get(e.getKey());
+            if (h == null) {
+                throw new InvalidInputException("spec.json needs tensor " + e.getKey() + ", which weights.safetensors "
+                        + "lacks: the files do not belong together");
+            }
+            if (!Arrays.equals(h, e.getValue())) {
+                throw new InvalidInputException("weights.safetensors holds " + e.getKey() + " as " + Arrays.toString(h)
+                        + " but spec.json needs " + Arrays.toString(e.getValue()) + ": the files do not belong together");
+            }
+        }
+        for (String name : held.keySet()) {
+            if (!needed.containsKey(name)) {
+                throw new InvalidInputException("weights.safetensors holds tensor " + name + ", for which spec.json has no "
+                        + "place: the files do not belong together");
+            }
         }
     }
 

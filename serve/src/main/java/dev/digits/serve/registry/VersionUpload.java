@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,21 +61,35 @@ public final class VersionUpload {
      *
      * @throws InvalidUploadException when the path leaves the directory or a limit is exceeded
      */
+    /** Longest part of a file name (between slashes), in UTF-8 bytes: what Linux, macOS and Windows file systems store. */
+    static final int MAX_NAME_BYTES = 255;
+    /** Longest file name of an upload, in characters. */
+    static final int MAX_PATH_CHARS = 1024;
+
     public void add(String path, InputStream content) throws IOException {
         Path file = resolve(path);
         if (++files > maxFiles) {
             throw new InvalidUploadException("the upload holds more than " + maxFiles + " files");
         }
-        Files.createDirectories(file.getParent());
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidUploadException("the upload holds '" + path + "' twice, or as a file and a directory");
+        }
         byte[] buf = new byte[1 << 16];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (int n; (n = content.read(buf)) > 0; ) {
-                written += n;
-                if (written > maxBytes) {
-                    throw new InvalidUploadException("the upload unpacks to more than " + maxBytes + " bytes");
+        try {
+            Files.createDirectories(file.getParent());
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
+                for (int n; (n = content.read(buf)) > 0; ) {
+                    written += n;
+                    if (written > maxBytes) {
+                        throw new InvalidUploadException("the upload unpacks to more than " + maxBytes + " bytes");
+                    }
+                    out.write(buf, 0, n);
                 }
-                out.write(buf, 0, n);
             }
+        } catch (FileAlreadyExistsException | NotDirectoryException e) {
+            // A name taken by a file of the upload is used as a directory, or the other way round.
+            throw new InvalidUploadException("the upload holds '" + path + "' and also uses a part of that path as both "
+                    + "a file and a directory");
         }
     }
 
@@ -110,9 +128,17 @@ public final class VersionUpload {
         if (p.isEmpty() || p.startsWith("/") || p.contains(":")) {
             throw new InvalidUploadException("file name '" + path + "' must be a relative path inside the model directory");
         }
+        if (p.length() > MAX_PATH_CHARS) {
+            throw new InvalidUploadException("a file name of the upload is " + p.length() + " characters long; at most "
+                    + MAX_PATH_CHARS + " are accepted");
+        }
         for (String part : p.split("/")) {
             if (part.equals("..")) {
                 throw new InvalidUploadException("file name '" + path + "' leaves the model directory");
+            }
+            if (part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+                throw new InvalidUploadException("file name '" + p.substring(0, Math.min(p.length(), 80)) + "…' has a "
+                        + "part longer than " + MAX_NAME_BYTES + " bytes, which file systems do not store");
             }
         }
         Path file = target.resolve(p).normalize();
