@@ -224,6 +224,34 @@ class ModelUpdateTest {
         assertNotNull(updater(null).installed());
     }
 
+    /**
+     * A download that breaks off halfway — the connection drops after half the bytes its Content-Length announced —
+     * keeps those bytes; the next update asks the real server only for the rest (a 206 it counts) and installs the
+     * whole, checked against its SHA-256.
+     */
+    @Test
+    @Order(11)
+    void aDownloadThatBreaksOffResumesFromWhereItStopped() throws IOException {
+        server.publish(ExportedModels.smallModelDirectory());
+        byte[] whole = Files.readAllBytes(v1Tflite);
+        String sha = DigitsServerFixture.sha256(v1Tflite);
+        try (LyingServer cut = LyingServer.cuttingOff(sha, whole, whole.length / 2)) {
+            UpdateResult r = updater(cut.url()).update();
+            assertEquals(UpdateStatus.UNREACHABLE, r.status(), r.message());
+            assertTrue(r.message().contains("broke off after " + whole.length / 2 + " of " + whole.length)
+                    && r.message().contains("resumes"), r.message());
+            assertEquals("3", r.installed().version(), "the model in use stays");
+        }
+        long partials = server.fileRequests(206);
+        UpdateResult r = updater(server.url()).update();
+        assertEquals(UpdateStatus.DOWNLOADED, r.status(), r.message());
+        assertTrue(r.message().contains("resumed at byte " + whole.length / 2), r.message());
+        assertEquals(partials + 1, server.fileRequests(206), "the server sent only the rest (206 Partial Content)");
+        assertArrayEquals(whole, installedBytes());
+        assertEquals(sha, updater(null).installed().sha256());
+        assertNoLeftovers();
+    }
+
     private static void assertNoLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(appFiles.toPath())) {
             String left = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("."))
@@ -274,6 +302,30 @@ class ModelUpdateTest {
 
         static LyingServer failing() throws IOException {
             return new LyingServer();
+        }
+
+        /** Lists {@code file} truthfully, then announces all of it and drops the connection after {@code sent} bytes. */
+        static LyingServer cuttingOff(String sha256, byte[] file, int sent) throws IOException {
+            return new LyingServer(sha256, file, sent);
+        }
+
+        private LyingServer(String sha256, byte[] file, int sent) throws IOException {
+            http = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            String listing = "{\"models\":[{\"name\":\"cnn\",\"latest\":4,\"versions\":[{\"version\":4,\"formats\":["
+                    + "{\"format\":\"tflite\",\"quantization\":\"float32\",\"url\":\"/files/cnn.tflite\",\"size\":"
+                    + file.length + ",\"sha256\":\"" + sha256 + "\"}]}]}]}";
+            http.createContext("/api/v1/models", ex -> send(ex, 200, "application/json",
+                    listing.getBytes(StandardCharsets.UTF_8)));
+            http.createContext("/files/cnn.tflite", ex -> {
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, file.length);
+                OutputStream out = ex.getResponseBody();
+                out.write(file, 0, sent);
+                out.flush();
+                // Fewer bytes than announced: closing the exchange drops the connection, as a network would.
+                ex.close();
+            });
+            http.start();
         }
 
         private static void send(com.sun.net.httpserver.HttpExchange ex, int status, String type, byte[] body)

@@ -6,9 +6,9 @@ import dev.digits.core.json.Json;
 import dev.digits.core.json.JsonException;
 
 import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +28,10 @@ import java.util.Map;
  * SHA-256 the list gives, then by the app's {@link ModelValidator} (can the runtime load it?), and only then renamed
  * over the installed file, atomically. On any failure (no network, server error, corrupt or truncated download,
  * refused model, full storage) the installed file is left as it was and the {@link UpdateResult} says what happened.
+ * A download that breaks off (the connection drops, or the body ends before its Content-Length) keeps the bytes that
+ * arrived, in a file named by the SHA-256 it must end up with; the next update asks for the rest only
+ * ({@code Range}, with {@code If-Range} so that the rest comes from that same file), which on a phone's bad network
+ * is the difference between finishing a download and starting it over at every try.
  *
  * <p>On disk, in the directory given to the builder: {@code <model>-<quantization>.<format>} and beside it
  * {@code <same>.json} with its version and SHA-256. {@link #installed()} re-checks the file against that record,
@@ -145,15 +149,58 @@ public final class ModelUpdater {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         if (before != null) headers.put("If-None-Match", "\"" + before.sha256() + "\"");
+        File part = partFile(offer);
+        removeOtherParts(part);
+        long have = part.isFile() ? part.length() : 0;
+        if (have > 0 && (offer.size < 0 || have >= offer.size)) {
+            deleteQuietly(part);
+            have = 0;
+        }
+        if (have > 0) {
+            // The rest of a download that broke off, only if the server still has the very same file (If-Range).
+            headers.put("Range", "bytes=" + have + "-");
+            headers.put("If-Range", "\"" + offer.sha256 + "\"");
+        }
         try (HttpTransport.Exchange ex = http.send("GET", offer.url, headers, null, null)) {
             if (ex.status() == 304) {
                 return notModified(before, offer);
             }
             ex.requireSuccess();
-            return install(ex, before, offer);
+            long from = 0;
+            if (ex.status() == 206) {
+                String range = ex.header("Content-Range");
+                if (have == 0 || range == null || !range.trim().startsWith("bytes " + have + "-")) {
+                    deleteQuietly(part);
+                    return failed(UpdateStatus.CORRUPT_DOWNLOAD, before, offer.version, "The server at "
+                            + http.baseUrl() + " answered a part of " + describe(offer) + " that was not asked for ("
+                            + range + ")");
+                }
+                from = have;
+            }
+            return install(ex, before, offer, part, from);
         } catch (ServerException e) {
             return failed(statusOf(e), before, offer.version, e.getMessage());
         }
+    }
+
+    /**
+     * Where the bytes of an unfinished download of {@code offer} are kept between updates: named by the SHA-256 it
+     * must end up with, so that only the rest of that same file is ever appended to it.
+     */
+    private File partFile(Offer offer) {
+        return new File(directory, "." + modelFile().getName() + "." + offer.sha256 + ".part");
+    }
+
+    /** Unfinished downloads of files the server no longer offers are of no use: removed. */
+    private void removeOtherParts(File keep) {
+        String prefix = "." + modelFile().getName() + ".";
+        File[] left = directory.listFiles((d, n) -> n.startsWith(prefix) && n.endsWith(".part"));
+        if (left == null) return;
+        for (File f : left) if (!f.equals(keep)) deleteQuietly(f);
+    }
+
+    private static void deleteQuietly(File f) {
+        if (f.exists() && !f.delete()) f.deleteOnExit();
     }
 
     private UpdateResult notModified(InstalledModel before, Offer offer) {
@@ -178,81 +225,114 @@ public final class ModelUpdater {
                 + describe(offer) + ").");
     }
 
-    private UpdateResult install(HttpTransport.Exchange ex, InstalledModel before, Offer offer)
+    /**
+     * Receives the body into {@code part} (appending when {@code from} > 0: the rest of an earlier download), checks
+     * size and SHA-256 of the whole, lets the validator look at it and installs it atomically. A body that breaks off —
+     * the connection fails, or it ends before its Content-Length — keeps what arrived for the next update to resume;
+     * a whole body that is wrong is discarded.
+     */
+    private UpdateResult install(HttpTransport.Exchange ex, InstalledModel before, Offer offer, File part, long from)
             throws ServerException {
-        File staging = new File(directory, "." + modelFile().getName() + ".download");
+        boolean keepPart = false;
         try {
+            long limit = offer.size >= 0 ? offer.size : MAX_UNLISTED_BYTES;
+            MessageDigest md = Digests.digest();
+            long total = from;
+            long announced = ex.contentLength();
+            long received = 0;
+            if (!directory.isDirectory() && !directory.mkdirs() && !directory.isDirectory()) {
+                return failed(UpdateStatus.STORAGE_ERROR, before, offer.version, "Cannot create the models directory "
+                        + directory);
+            }
             InputStream body = ex.body();
-            try {
-                AtomicFiles.write(path(staging), out -> copyVerified(ex, body, out, offer));
-            } catch (CorruptDownloadException e) {
-                return failed(UpdateStatus.CORRUPT_DOWNLOAD, before, offer.version, "The download of "
-                        + describe(offer) + " was corrupt (" + e.getMessage() + ") and was discarded");
-            } catch (ServerException e) {
-                throw e;
+            try (FileOutputStream out = new FileOutputStream(part, from > 0)) {
+                if (from > 0) {
+                    try (InputStream earlier = new java.io.FileInputStream(part)) {
+                        byte[] b = new byte[1 << 16];
+                        long left = from;
+                        for (int n; left > 0 && (n = earlier.read(b, 0, (int) Math.min(b.length, left))) > 0; left -= n) {
+                            md.update(b, 0, n);
+                        }
+                    }
+                }
+                byte[] buf = new byte[1 << 16];
+                while (true) {
+                    int n;
+                    try {
+                        n = body.read(buf);
+                    } catch (IOException e) {
+                        out.getFD().sync();
+                        keepPart = true;
+                        return interrupted(before, offer, total, http.failure(ex.url, e));
+                    }
+                    if (n < 0) break;
+                    total += n;
+                    received += n;
+                    if (total > limit) {
+                        return corrupt(before, offer, "more than the " + limit + " bytes listed");
+                    }
+                    md.update(buf, 0, n);
+                    out.write(buf, 0, n);
+                }
+                out.getFD().sync();
+                if (announced >= 0 && received < announced) {
+                    keepPart = true;
+                    return interrupted(before, offer, total, null);
+                }
             } catch (IOException e) {
                 return failed(UpdateStatus.STORAGE_ERROR, before, offer.version, "Cannot store the downloaded model in "
                         + directory + ": " + e.getMessage());
             } finally {
-                body.close();
+                try {
+                    body.close();
+                } catch (IOException e) {
+                    // The bytes are in (or the failure is already being reported); nothing more comes of it.
+                }
+            }
+            if (offer.size >= 0 && total != offer.size) {
+                return corrupt(before, offer, total + " bytes instead of the " + offer.size + " listed");
+            }
+            String sha = Digests.hex(md.digest());
+            if (!sha.equals(offer.sha256)) {
+                return corrupt(before, offer, "SHA-256 " + sha + " instead of the listed " + offer.sha256);
             }
             if (validator != null) {
                 try {
-                    validator.validate(staging);
+                    validator.validate(part);
                 } catch (Exception e) {
                     return failed(UpdateStatus.REJECTED, before, offer.version, "The downloaded " + describe(offer)
                             + " cannot be used on this device (" + e.getMessage() + ") and was discarded");
                 }
             }
             try {
-                Files.move(path(staging), path(modelFile()), StandardCopyOption.ATOMIC_MOVE,
+                Files.move(path(part), path(modelFile()), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
                 writeRecord(offer);
             } catch (IOException e) {
                 return failed(UpdateStatus.STORAGE_ERROR, installed(), offer.version, "Cannot install the downloaded"
                         + " model in " + directory + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            // Only closing the body can end up here, after the download succeeded or failed on its own terms.
-            throw http.failure(ex.url, e);
         } finally {
-            if (staging.exists() && !staging.delete()) staging.deleteOnExit();
+            if (!keepPart) deleteQuietly(part);
         }
         InstalledModel now = new InstalledModel(modelFile(), model, offer.version, quantization, offer.sha256,
                 modelFile().length());
         return new UpdateResult(UpdateStatus.DOWNLOADED, now, offer.version, "Downloaded " + describe(offer)
+                + (from > 0 ? " (resumed at byte " + from + ")" : "")
                 + (before == null ? "" : ", replacing version " + before.version()) + ".");
     }
 
-    /** Copies the body while hashing it; throws before the file is committed when size or digest disagree. */
-    private void copyVerified(HttpTransport.Exchange ex, InputStream body, OutputStream out, Offer offer)
-            throws IOException {
-        long limit = offer.size >= 0 ? offer.size : MAX_UNLISTED_BYTES;
-        MessageDigest md = Digests.digest();
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        while (true) {
-            int n;
-            try {
-                n = body.read(buf);
-            } catch (IOException e) {
-                throw http.failure(ex.url, e);
-            }
-            if (n < 0) break;
-            total += n;
-            if (total > limit) {
-                throw new CorruptDownloadException("more than the " + limit + " bytes listed");
-            }
-            md.update(buf, 0, n);
-            out.write(buf, 0, n);
-        }
-        if (offer.size >= 0 && total != offer.size) {
-            throw new CorruptDownloadException(total + " bytes instead of the " + offer.size + " listed");
-        }
-        String sha = Digests.hex(md.digest());
-        if (!sha.equals(offer.sha256)) {
-            throw new CorruptDownloadException("SHA-256 " + sha + " instead of the listed " + offer.sha256);
-        }
+    private UpdateResult corrupt(InstalledModel before, Offer offer, String why) {
+        return failed(UpdateStatus.CORRUPT_DOWNLOAD, before, offer.version, "The download of " + describe(offer)
+                + " was corrupt (" + why + ") and was discarded");
+    }
+
+    /** A download that broke off after {@code have} bytes: they are kept, and the next update asks for the rest. */
+    private UpdateResult interrupted(InstalledModel before, Offer offer, long have, ServerException cause) {
+        String size = offer.size >= 0 ? " of " + offer.size : "";
+        return failed(UpdateStatus.UNREACHABLE, before, offer.version, "The download of " + describe(offer)
+                + " broke off after " + have + size + " bytes" + (cause == null ? "" : " (" + cause.getMessage() + ")")
+                + "; the next update resumes it from there");
     }
 
     private void writeRecord(Offer offer) throws IOException {
@@ -304,14 +384,6 @@ public final class ModelUpdater {
         private static final long serialVersionUID = 1L;
 
         BadListingException(String message) {
-            super(message);
-        }
-    }
-
-    private static final class CorruptDownloadException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        CorruptDownloadException(String message) {
             super(message);
         }
     }

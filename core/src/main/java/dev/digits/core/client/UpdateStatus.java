@@ -8,7 +8,10 @@ public enum UpdateStatus {
     UP_TO_DATE(false),
     /** The server lists no such model in the wanted format and quantization; nothing changed. */
     NOT_ON_SERVER(true),
-    /** The server could not be reached or did not answer in time; nothing changed. */
+    /**
+     * The server could not be reached, did not answer in time, or a download broke off; nothing changed (the bytes of
+     * a broken-off download are kept, and the next update resumes it).
+     */
     UNREACHABLE(true),
     /** The server answered with an error or with something that is not the Digits API; nothing changed. */
     SERVER_ERROR(true),
