@@ -6,6 +6,8 @@ import dev.digits.convert.Quantization;
 import dev.digits.core.artifact.ExportManifest;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.serve.ServerConfig;
+import dev.digits.serve.inference.VersionVerifier;
+import dev.digits.train.data.Mnist;
 import dev.digits.serve.ServerMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +59,9 @@ final class ServeCommand implements Callable<Integer> {
             config.models(models);
         }
         if (defaultModel != null) config.defaultModel(defaultModel);
+        // Uploads are held to their cards on 1,000 MNIST test digits when the data is here (never downloaded for it).
+        Path mnist = Mnist.resolveDirectory(data.data);
+        if (VersionVerifier.holdsMnistTestSet(mnist)) config.verificationData(mnist);
         String token = System.getenv("DIGITS_ADMIN_TOKEN");
         if (token != null && !token.isBlank()) config.adminToken(token);
         ServerMain.serveUntilStopped(config.build(), System.out);

@@ -121,7 +121,8 @@ public final class DigitsServer implements AutoCloseable {
         }
         ModelRegistry registry = ModelRegistry.open(root);
         ServerMetrics metrics = new ServerMetrics();
-        ModelService models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy()),
+        ModelService models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy(),
+                config.verificationData()),
                 config.defaultModel(), config.inferenceBatch(), config.inferenceThreads(), config.maxLoadedVersions(),
                 metrics);
         // The models are added and loaded while the HTTP side is built and started: both are mostly class loading

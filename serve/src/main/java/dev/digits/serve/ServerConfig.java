@@ -36,6 +36,7 @@ public final class ServerConfig {
     private final Duration drainTimeout;
     private final Duration idleTimeout;
     private final long minRequestDataRate;
+    private final Path verificationData;
     private final boolean accessLog;
 
     private ServerConfig(Builder b) {
@@ -56,6 +57,7 @@ public final class ServerConfig {
         this.drainTimeout = b.drainTimeout;
         this.idleTimeout = b.idleTimeout;
         this.minRequestDataRate = b.minRequestDataRate;
+        this.verificationData = b.verificationData;
         this.accessLog = b.accessLog;
     }
 
@@ -175,6 +177,15 @@ public final class ServerConfig {
         return minRequestDataRate;
     }
 
+    /**
+     * A directory with the MNIST test set ({@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, gzipped
+     * or not) on whose first 100 images of each digit uploads are held to their cards; null (default) for the 100
+     * digits packaged in the server.
+     */
+    public Path verificationData() {
+        return verificationData;
+    }
+
     /** Whether every request is logged (SLF4J logger {@code dev.digits.serve.access}; default true). */
     public boolean accessLog() {
         return accessLog;
@@ -199,6 +210,7 @@ public final class ServerConfig {
         private Duration drainTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestDataRate = 1024;
+        private Path verificationData;
         private boolean accessLog = true;
 
         private Builder() {
@@ -327,6 +339,16 @@ public final class ServerConfig {
         public Builder minRequestDataRate(long bytesPerSecond) {
             if (bytesPerSecond < 0) throw new IllegalArgumentException("minRequestDataRate must be 0 or more bytes/s");
             this.minRequestDataRate = bytesPerSecond;
+            return this;
+        }
+
+        /** @param mnistDir a directory holding the MNIST test set; null for the packaged digits */
+        public Builder verificationData(Path mnistDir) {
+            if (mnistDir != null && !dev.digits.serve.inference.VersionVerifier.holdsMnistTestSet(mnistDir)) {
+                throw new IllegalArgumentException(mnistDir + " holds no MNIST test set (t10k-images-idx3-ubyte and "
+                        + "t10k-labels-idx1-ubyte, gzipped or not)");
+            }
+            this.verificationData = mnistDir;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.digits.serve;
 
 import dev.digits.core.error.DigitsException;
+import dev.digits.serve.inference.VersionVerifier;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -14,11 +15,14 @@ import java.util.concurrent.CountDownLatch;
  * refused with the command that makes one.
  */
 public final class ServerMain {
-    static final String USAGE = "usage: java -jar digits-server.jar [--port N] [--host ADDRESS] [--models DIR] [--default-model NAME]\n"
+    static final String USAGE = "usage: java -jar digits-server.jar [--port N] [--host ADDRESS] [--models DIR] [--default-model NAME]"
+            + " [--verification-data DIR]\n"
             + "  --port N             port to listen on, 0 for a free one (default 8080)\n"
             + "  --host ADDRESS       address to bind (default 0.0.0.0)\n"
             + "  --models DIR         models exported with `digits export` (default: the embedded cnn)\n"
             + "  --default-model NAME model answering requests that name none\n"
+            + "  --verification-data DIR  the MNIST test set uploads are held to their cards on (1,000 digits;\n"
+            + "                       default: DIGITS_DATA_DIR's when it holds one, else the 100 packaged)\n"
             + "  DIGITS_ADMIN_TOKEN   environment variable: enables the administration API (bearer token)";
 
     private ServerMain() {
@@ -41,6 +45,7 @@ public final class ServerMain {
     /** Parses {@code args}, serves until the JVM is asked to stop, and returns the exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) {
         ServerConfig.Builder config = ServerConfig.builder().host("0.0.0.0").port(8080);
+        java.util.List<String> given = java.util.Arrays.asList(args);
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -55,12 +60,19 @@ public final class ServerMain {
                     case "--host" -> config.host(v);
                     case "--models", "-m" -> config.models(Path.of(v));
                     case "--default-model" -> config.defaultModel(v);
+                    case "--verification-data" -> config.verificationData(Path.of(v));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
         } catch (IllegalArgumentException e) {
             err.println("digits-server: " + e.getMessage() + "\n" + USAGE);
             return 2;
+        }
+        // As `digits serve` does: the MNIST test set of DIGITS_DATA_DIR, when it is there, checks uploads on 1,000 digits.
+        String data = System.getenv("DIGITS_DATA_DIR");
+        if (!given.contains("--verification-data") && data != null && !data.isBlank()
+                && VersionVerifier.holdsMnistTestSet(Path.of(data))) {
+            config.verificationData(Path.of(data));
         }
         String token = System.getenv("DIGITS_ADMIN_TOKEN");
         if (token != null && !token.isBlank()) config.adminToken(token);

@@ -131,6 +131,11 @@ class AdminApiTest {
         assertEquals(201, r.status, r.text());
         assertEquals(2, r.json().get("version").asInt());
         assertTrue(r.json().get("latest").asBoolean());
+        JsonNode verified = r.json().get("verified");
+        assertTrue(verified != null && verified.get("images").asInt() == 100 && verified.get("accuracy").asDouble() >= 0.9,
+                "the version carries the server's own figures: " + r.text());
+        assertEquals(verified, http.get("/api/v1/models/cnn/versions/2").json().get("verified"),
+                "the catalogue shows them");
         assertEquals(secondSha, r.json().get("sha256").asText());
         JsonNode model = predictModel();
         assertEquals(2, model.get("version").asInt());

@@ -115,6 +115,23 @@ class MalformedUploadTest {
         }));
     }
 
+    /**
+     * Not the client's fault but the server's storage (here a file where the new model's directory must go): 500 with
+     * the cause named, no path, and the server goes on serving.
+     */
+    @Test
+    void aModelsDirectoryThatCannotBeWrittenIsNamedAsTheCauseWithoutItsPath() throws IOException {
+        Files.writeString(root.resolve("other"), "in the way");
+        Http.Response r = http.post("/api/v1/admin/models/other/versions", "application/zip", with(m -> m),
+                "Authorization", "Bearer " + TOKEN);
+        assertEquals(500, r.status, r.text());
+        String detail = r.json().get("detail").asText();
+        assertTrue(detail.contains("cannot write its models directory (creating a staging directory"),
+                detail);
+        assertFalse(detail.contains(root.toString()), detail);
+        assertEquals(200, http.get("/health").status);
+    }
+
     private static byte[] with(UnaryOperator<Map<String, byte[]>> change) throws IOException {
         Map<String, byte[]> m = change.apply(new LinkedHashMap<>(files));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -341,7 +341,8 @@ public final class TestModels {
         return mnistTest;
     }
 
-    private static Path mnistDirectory() {
+    /** The directory holding the MNIST files the tests read. */
+    public static Path mnistDirectory() {
         String dir = System.getProperty("digits.data");
         if (dir == null || dir.isBlank() || dir.startsWith("${")) dir = System.getenv("DIGITS_DATA_DIR");
         Path p = dir == null || dir.isBlank() ? Path.of("..", "..", "shared", "data", "mnist") : Path.of(dir);

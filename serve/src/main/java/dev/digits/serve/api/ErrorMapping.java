@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import dev.digits.core.error.DigitsException;
 import dev.digits.serve.image.ImageTooLargeException;
 import dev.digits.serve.image.ServerBusyException;
+import dev.digits.serve.registry.RegistryWriteException;
 import dev.digits.serve.inference.ModelLoadingException;
 import dev.digits.serve.inference.NoEarlierVersionException;
 import io.javalin.config.RoutesConfig;
@@ -41,6 +42,11 @@ public final class ErrorMapping {
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.status(), e.getMessage()));
         routes.exception(ImageTooLargeException.class,
                 (e, ctx) -> respond(ctx, HttpStatus.CONTENT_TOO_LARGE, e.getMessage()));
+        routes.exception(RegistryWriteException.class, (e, ctx) -> {
+            // The operator's log gets the path (in the cause); the client the cause without it.
+            LOG.error("{} {}: {}", ctx.method(), ctx.path(), e.getMessage(), e.getCause());
+            respond(ctx, HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage());
+        });
         routes.exception(ServerBusyException.class, (e, ctx) -> {
             ctx.header("Retry-After", "1");
             respond(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());

@@ -104,6 +104,8 @@ public final class ModelsController {
         input.put("preprocessing", in.preprocessing().id());
         out.put("input", input);
         out.put("metrics", v.metrics());
+        // What this server measured when the version was uploaded, beside what the card claims above.
+        if (!v.verified().isEmpty()) out.put("verified", v.verified());
         out.put("url", API + "/" + v.model() + "/versions/" + v.version());
         List<Map<String, Object>> formats = new ArrayList<>();
         for (ModelFormat f : v.formats()) {

@@ -1,5 +1,7 @@
 package dev.digits.serve.inference;
 
+import dev.digits.core.json.Json;
+import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.artifact.Digests;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.error.DigitsException;
@@ -246,6 +248,14 @@ public final class ModelService implements AutoCloseable {
             }
             double accuracy = verifier.verify(candidate.model, candidate.artifact.labels(),
                     candidate.artifact.card().metrics());
+            // The server's own figures go with the version, so that the catalogue can show what was measured here
+            // beside what the card claims.
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("images", verifier.knownDigits());
+            record.put("accuracy", accuracy);
+            record.put("digits", verifier.knownDigitsSource());
+            record.put("verifiedAt", java.time.Instant.now().toString());
+            AtomicFiles.writeString(staging.resolve(StoredVersion.VERIFICATION_FILE), Json.writePretty(record));
             ServingVersion s;
             synchronized (this) {
                 if (closed) throw new ModelUnavailableException("the server is shutting down");

@@ -1,6 +1,7 @@
 package dev.digits.serve.inference;
 
 import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.data.IdxFile;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -8,6 +9,9 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,14 +32,125 @@ public final class VersionVerifier {
 
     private static final int SIDE = 28;
 
-    private final double minAccuracy;
+    /** Images of each digit taken from an MNIST test set given to {@link #VersionVerifier(double, Path)}. */
+    public static final int PER_CLASS_FROM_TEST_SET = 100;
 
-    /** @param minAccuracy share of the verification digits a model must classify correctly, in [0, 1] */
+    private final double minAccuracy;
+    private final Path testSet;
+    private volatile KnownDigits known;
+
+    /**
+     * Checks on the 100 packaged digits.
+     *
+     * @param minAccuracy share of the verification digits a model must classify correctly, in [0, 1]
+     */
     public VersionVerifier(double minAccuracy) {
+        this(minAccuracy, null);
+    }
+
+    /**
+     * Checks on the first {@value #PER_CLASS_FROM_TEST_SET} images of each digit of the MNIST test set in
+     * {@code mnistDir} ({@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, gzipped or not): 1,000
+     * digits, ten times as many as packaged, so the card's figures are held to a point or two. Read at the first
+     * upload; null for the packaged digits.
+     */
+    public VersionVerifier(double minAccuracy, Path mnistDir) {
         if (!(minAccuracy >= 0 && minAccuracy <= 1)) {
             throw new IllegalArgumentException("minimum verification accuracy must be in [0, 1], was " + minAccuracy);
         }
         this.minAccuracy = minAccuracy;
+        this.testSet = mnistDir;
+    }
+
+    /** How many known digits uploads are checked on (reads them when not yet read). */
+    public int knownDigits() {
+        return known().size();
+    }
+
+    /** What the known digits are, for the record a verified version keeps. */
+    public String knownDigitsSource() {
+        return testSet == null ? "the " + IMAGES + " MNIST test digits packaged in the server"
+                : "the first " + PER_CLASS_FROM_TEST_SET + " images of each digit of the MNIST test set";
+    }
+
+    /** Whether {@code dir} holds an MNIST test set this verifier can use. */
+    public static boolean holdsMnistTestSet(Path dir) {
+        return dir != null && find(dir, "t10k-images-idx3-ubyte") != null && find(dir, "t10k-labels-idx1-ubyte") != null;
+    }
+
+    /** The digits uploads are held to: pixels ({@code n × 784} in [0, 1]) and their labels. */
+    private static final class KnownDigits {
+        final float[] pixels;
+        final int[] labels;
+        final int[] perClass = new int[10];
+
+        KnownDigits(float[] pixels, int[] labels) {
+            this.pixels = pixels;
+            this.labels = labels;
+            for (int l : labels) perClass[l]++;
+        }
+
+        int size() {
+            return labels.length;
+        }
+    }
+
+    private KnownDigits known() {
+        KnownDigits k = known;
+        if (k == null) {
+            synchronized (this) {
+                k = known;
+                if (k == null) {
+                    k = testSet == null ? packaged() : fromTestSet(testSet);
+                    known = k;
+                }
+            }
+        }
+        return k;
+    }
+
+    private static KnownDigits packaged() {
+        int[] labels = new int[IMAGES];
+        for (int i = 0; i < IMAGES; i++) labels[i] = label(i);
+        return new KnownDigits(Digits.PIXELS.clone(), labels);
+    }
+
+    private static KnownDigits fromTestSet(Path dir) {
+        try {
+            Path imagesFile = find(dir, "t10k-images-idx3-ubyte");
+            Path labelsFile = find(dir, "t10k-labels-idx1-ubyte");
+            if (imagesFile == null || labelsFile == null) {
+                throw new VerificationException("the verification data " + dir.getFileName() + " holds no MNIST test set"
+                        + " (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)");
+            }
+            IdxFile images = IdxFile.read(imagesFile, IdxFile.IMAGES_MAGIC);
+            IdxFile labels = IdxFile.read(labelsFile, IdxFile.LABELS_MAGIC);
+            int side = SIDE * SIDE;
+            int[] taken = new int[10];
+            float[] px = new float[10 * PER_CLASS_FROM_TEST_SET * side];
+            int[] out = new int[10 * PER_CLASS_FROM_TEST_SET];
+            int n = 0;
+            byte[] data = images.data();
+            byte[] ls = labels.data();
+            for (int i = 0; i < Math.min(images.count(), labels.count()) && n < out.length; i++) {
+                int l = ls[i] & 0xFF;
+                if (l > 9 || taken[l] == PER_CLASS_FROM_TEST_SET) continue;
+                taken[l]++;
+                for (int k = 0; k < side; k++) px[n * side + k] = (data[i * side + k] & 0xFF) / 255f;
+                out[n++] = l;
+            }
+            return new KnownDigits(Arrays.copyOf(px, n * side), Arrays.copyOf(out, n));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path find(Path dir, String name) {
+        for (String candidate : new String[] {name, name + ".gz"}) {
+            Path p = dir.resolve(candidate);
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
     }
 
     /** The verification images, 100 × 784 values in [0,1], image {@code i} showing digit {@code i / 10}. */
@@ -61,8 +176,8 @@ public final class VersionVerifier {
 
     /**
      * Runs the verification digits through {@code model} and holds the answers against what its card claims: the
-     * accuracy must be at least the card's test accuracy less {@link #allowance} for {@value #IMAGES} images, and every
-     * class's recall at least the card's recall for that class less the allowance for its ten images — so a model
+     * accuracy must be at least the card's test accuracy less {@link #allowance} for the number of known digits, and
+     * every class's recall at least the card's recall for that class less the allowance for its images — so a model
      * whose classes were swapped or permuted (0% recall on them) is refused whatever its card says. Without figures
      * in the card, only the minimum accuracy applies.
      *
@@ -72,19 +187,20 @@ public final class VersionVerifier {
      */
     double verify(InferenceModel model, List<String> labels, ModelCard.Metrics claimed) {
         int[] rightPerClass = new int[10];
-        double accuracy = run(model, labels, rightPerClass);
+        KnownDigits digits = known();
+        double accuracy = run(model, labels, rightPerClass, digits);
         if (claimed.isPresent() && Double.isFinite(claimed.accuracy())) {
-            double floor = claimed.accuracy() - allowance(claimed.accuracy(), IMAGES);
+            double floor = claimed.accuracy() - allowance(claimed.accuracy(), digits.size());
             if (accuracy < floor) {
-                throw new VerificationException(String.format(Locale.ROOT, "the model classified %.0f%% of %d known "
+                throw new VerificationException(String.format(Locale.ROOT, "the model classified %.1f%% of %d known "
                         + "digits correctly; its model card claims %.2f%% on its test set, so at least %.1f%% was "
-                        + "expected: the weights do not compute what the card describes", 100 * accuracy, IMAGES,
+                        + "expected: the weights do not compute what the card describes", 100 * accuracy, digits.size(),
                         100 * claimed.accuracy(), 100 * floor));
             }
-            int perClass = IMAGES / 10;
             for (int d = 0; d < 10; d++) {
                 Double recall = claimed.recall().get(Integer.toString(d));
-                if (recall == null || !Double.isFinite(recall)) continue;
+                int perClass = digits.perClass[d];
+                if (recall == null || !Double.isFinite(recall) || perClass == 0) continue;
                 double got = rightPerClass[d] / (double) perClass;
                 double classFloor = recall - allowance(recall, perClass) - CLASS_POINTS;
                 if (got < classFloor) {
@@ -110,7 +226,7 @@ public final class VersionVerifier {
         return 0.01 + 3 * Math.sqrt(q * (1 - q) / n);
     }
 
-    private double run(InferenceModel model, List<String> labels, int[] rightPerClass) {
+    private double run(InferenceModel model, List<String> labels, int[] rightPerClass, KnownDigits digits) {
         if (labels.size() != 10) {
             throw new VerificationException("the model has " + labels.size() + " classes; a digit classifier has 10");
         }
@@ -120,17 +236,18 @@ public final class VersionVerifier {
                         + "labels its classes 0 to 9 in order");
             }
         }
+        int n = digits.size();
         float[][] out;
         try {
-            out = model.predict(Digits.PIXELS.clone(), IMAGES);
+            out = model.predict(digits.pixels.clone(), n);
         } catch (RuntimeException e) {
             throw new VerificationException("the model failed to run: " + e.getMessage());
         }
-        if (out.length != IMAGES) {
-            throw new VerificationException("the model answered " + out.length + " rows for " + IMAGES + " images");
+        if (out.length != n) {
+            throw new VerificationException("the model answered " + out.length + " rows for " + n + " images");
         }
         int correct = 0;
-        for (int i = 0; i < IMAGES; i++) {
+        for (int i = 0; i < n; i++) {
             float[] p = out[i];
             if (p.length != 10) {
                 throw new VerificationException("the model answered " + p.length + " values for an image instead of 10");
@@ -148,16 +265,16 @@ public final class VersionVerifier {
                 throw new VerificationException(String.format(Locale.ROOT,
                         "the model's probabilities for an image sum to %.4f, not 1: is the final softmax missing?", sum));
             }
-            if (best == label(i)) {
+            if (best == digits.labels[i]) {
                 correct++;
-                rightPerClass[label(i)]++;
+                rightPerClass[best]++;
             }
         }
-        double accuracy = correct / (double) IMAGES;
+        double accuracy = correct / (double) n;
         if (accuracy < minAccuracy) {
             throw new VerificationException(String.format(Locale.ROOT, "the model classified %d of %d known digits "
                     + "correctly (%.0f%%), below the required %.0f%%: its weights look broken or untrained", correct,
-                    IMAGES, 100 * accuracy, 100 * minAccuracy));
+                    n, 100 * accuracy, 100 * minAccuracy));
         }
         return accuracy;
     }

@@ -170,7 +170,11 @@ public final class ModelRegistry {
     public Path newStagingDirectory(String name) throws IOException {
         checkName(name);
         Path dir = root.resolve(name).resolve(STAGING_PREFIX + UUID.randomUUID());
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new RegistryWriteException("creating a staging directory for an upload", e);
+        }
         return dir;
     }
 
@@ -186,7 +190,11 @@ public final class ModelRegistry {
         StoredModel current = models.get(name);
         int next = current == null ? 1 : current.highest() + 1;
         Path versions = root.resolve(name).resolve(VERSIONS_DIR);
-        Files.createDirectories(versions);
+        try {
+            Files.createDirectories(versions);
+        } catch (IOException e) {
+            throw new RegistryWriteException("creating the versions directory", e);
+        }
         // A directory left over from an interrupted commit (or made by hand) must not be overwritten.
         while (Files.exists(versions.resolve(Integer.toString(next)))) next++;
         Path target = versions.resolve(Integer.toString(next));
@@ -194,6 +202,8 @@ public final class ModelRegistry {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new ModelRegistryException("cannot rename " + staging + " to " + target + " atomically", e);
+        } catch (IOException e) {
+            throw new RegistryWriteException("moving the upload into place", e);
         }
         StoredVersion v = StoredVersion.read(name, next, target);
         StoredModel updated = current == null ? new StoredModel(name, new TreeMap<>(Map.of(next, v)), next) : current.with(v);
@@ -223,8 +233,12 @@ public final class ModelRegistry {
         deleteTree(staging);
     }
 
-    private void writeLatest(String name, int version) throws IOException {
-        AtomicFiles.writeString(root.resolve(name).resolve(LATEST_FILE), version + "\n");
+    private void writeLatest(String name, int version) {
+        try {
+            AtomicFiles.writeString(root.resolve(name).resolve(LATEST_FILE), version + "\n");
+        } catch (IOException e) {
+            throw new RegistryWriteException("recording the latest version", e);
+        }
     }
 
     private void publish(StoredModel m) {

@@ -45,9 +45,17 @@ public final class StoredVersion {
     private final Map<String, ModelFile> files;
     private final List<ModelFormat> formats;
     private final ModelFile servingFile;
+    private final Map<String, Object> verified;
+
+    /**
+     * The record of the server's own check of an uploaded version (known digits, accuracy, when), written beside
+     * the model files before the version is committed; versions placed in the directory by hand have none.
+     */
+    public static final String VERIFICATION_FILE = "verification.json";
 
     private StoredVersion(String model, int version, ModelArtifact artifact, String sha256,
-                          Map<String, ModelFile> files, List<ModelFormat> formats, ModelFile servingFile) {
+                          Map<String, ModelFile> files, List<ModelFormat> formats, ModelFile servingFile,
+                          Map<String, Object> verified) {
         this.model = model;
         this.version = version;
         this.artifact = artifact;
@@ -56,6 +64,7 @@ public final class StoredVersion {
         this.files = files;
         this.formats = formats;
         this.servingFile = servingFile;
+        this.verified = verified;
     }
 
     /**
@@ -83,7 +92,7 @@ public final class StoredVersion {
         List<ModelFormat> formats = formats(files, report);
         String sha = files.get(ModelArtifact.WEIGHTS_FILE).sha256();
         return new StoredVersion(model, version, md, sha, java.util.Collections.unmodifiableMap(files), formats,
-                servingFile(md, files));
+                servingFile(md, files), readVerification(dir.resolve(VERIFICATION_FILE)));
     }
 
     /**
@@ -158,6 +167,20 @@ public final class StoredVersion {
             if (known != null && known.file().equals(file)) return known.sha256();
         }
         return Digests.sha256(file);
+    }
+
+    /** The server's own check of this version at upload ({@link #VERIFICATION_FILE}), or empty. */
+    public Map<String, Object> verified() {
+        return verified;
+    }
+
+    private static Map<String, Object> readVerification(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return Map.of();
+        try {
+            return java.util.Collections.unmodifiableMap(Json.parseObject(Files.readString(file, StandardCharsets.UTF_8)));
+        } catch (RuntimeException e) {
+            return Map.of();   // a damaged record only loses the figures, never the version
+        }
     }
 
     /** Downloadable files by path inside the version directory. */

@@ -54,6 +54,32 @@ class VersionVerifierTest {
         }
     }
 
+    /**
+     * Given the MNIST test set, the verifier holds a version to its card on 1,000 digits: the embedded model passes
+     * (its card's 99.3% is met), and the same model with classes 3 and 8 swapped — 80% right, which the 100 packaged
+     * digits would also catch — is refused naming the accuracy its card claims.
+     */
+    @Test
+    void withTheMnistTestSetAVersionIsHeldToItsCardOnAThousandDigits(@TempDir Path dir) throws Exception {
+        Path mnist = TestModels.mnistDirectory();
+        assertTrue(VersionVerifier.holdsMnistTestSet(mnist), mnist + " holds the MNIST test set");
+        VersionVerifier verifier = new VersionVerifier(0.5, mnist);
+        dev.digits.core.artifact.ModelCard card = dev.digits.core.artifact.ModelArtifact.open(TestModels.embeddedModel())
+                .card();
+        try (OnnxSessionModel m = open(TestModels.embeddedModel())) {
+            double accuracy = verifier.verify(m, DIGITS, card.metrics());
+            assertTrue(accuracy >= card.metrics().accuracy() - VersionVerifier.allowance(card.metrics().accuracy(), 1000),
+                    "the embedded model meets its own card on 1,000 digits: " + accuracy);
+        }
+        TestModels.swappedClassesCopy(dir.resolve("swapped"), 3, 8);
+        try (OnnxSessionModel m = open(dir.resolve("swapped"))) {
+            VerificationException e = assertThrows(VerificationException.class,
+                    () -> verifier.verify(m, DIGITS, card.metrics()));
+            assertTrue(e.getMessage().contains("of 1000 known digits") && e.getMessage().contains("card claims"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void aModelWithZeroWeightsFailsNamingTheScore(@TempDir Path dir) throws Exception {
         TestModels.untrainedCopy(dir.resolve("untrained"));

@@ -1,5 +1,6 @@
 package dev.digits.train.data;
 
+import dev.digits.core.data.IdxFile;
 import dev.digits.core.data.ImageSet;
 import java.io.IOException;
 import java.nio.file.Files;

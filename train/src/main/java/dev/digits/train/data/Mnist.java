@@ -1,7 +1,9 @@
 package dev.digits.train.data;
 
+import dev.digits.core.data.IdxFile;
 import dev.digits.core.artifact.Digests;
 import dev.digits.core.data.ImageSet;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.io.AtomicFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -173,7 +175,7 @@ public final class Mnist {
                         failures.add(uri + ": content does not match the standard file's SHA-256");
                         continue;
                     }
-                } catch (DatasetException e) {
+                } catch (InvalidInputException e) {
                     failures.add(uri + ": " + e.getMessage());
                     continue;
                 } finally {

@@ -1,6 +1,8 @@
 package dev.digits.train.data;
 
+import dev.digits.core.data.IdxFile;
 import dev.digits.core.data.ImageSet;
+import dev.digits.core.error.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +62,7 @@ class IdxFileTest {
     @Test
     void truncatedDataIsRejectedSayingHowMuchIsMissing() {
         byte[] cut = Arrays.copyOf(images(3, 4, 5), 16 + 50);
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxFile.parse(cut, IdxFile.IMAGES_MAGIC, "imgs"));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> IdxFile.parse(cut, IdxFile.IMAGES_MAGIC, "imgs"));
         assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("60") && e.getMessage().contains("50"), e.getMessage());
     }
 
@@ -68,20 +70,20 @@ class IdxFileTest {
     void truncatedGzipIsRejectedAsDamaged() throws IOException {
         byte[] gz = gzip(images(20, 28, 28));
         Files.write(dir.resolve("cut.gz"), Arrays.copyOf(gz, gz.length / 2));
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxFile.read(dir.resolve("cut.gz"), IdxFile.IMAGES_MAGIC));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> IdxFile.read(dir.resolve("cut.gz"), IdxFile.IMAGES_MAGIC));
         assertTrue(e.getMessage().contains("damaged gzip"), e.getMessage());
     }
 
     @Test
     void wrongMagicNumberNamesBothNumbers() {
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxFile.parse(labels(1, 2), IdxFile.IMAGES_MAGIC, "x"));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> IdxFile.parse(labels(1, 2), IdxFile.IMAGES_MAGIC, "x"));
         assertTrue(e.getMessage().contains("0x00000801") && e.getMessage().contains("0x00000803"), e.getMessage());
     }
 
     @Test
     void extraBytesAfterTheDataAreCorruption() {
         byte[] longer = Arrays.copyOf(labels(1, 2, 3), 8 + 3 + 5);
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxFile.parse(longer, IdxFile.LABELS_MAGIC, "x"));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> IdxFile.parse(longer, IdxFile.LABELS_MAGIC, "x"));
         assertTrue(e.getMessage().contains("5 bytes after"), e.getMessage());
     }
 
@@ -89,7 +91,7 @@ class IdxFileTest {
     void imageAndLabelCountMismatchIsRejected() {
         IdxFile imgs = IdxFile.parse(images(3, 2, 2), IdxFile.IMAGES_MAGIC, "imgs");
         IdxFile lbls = IdxFile.parse(labels(1, 2), IdxFile.LABELS_MAGIC, "lbls");
-        DatasetException e = assertThrows(DatasetException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> IdxDatasets.toImageSet(imgs, lbls, ImageSet.digitClasses(), "imgs"));
         assertTrue(e.getMessage().contains("3 images") && e.getMessage().contains("2 labels"), e.getMessage());
     }
@@ -100,14 +102,14 @@ class IdxFileTest {
             byte[] content = p.magic == IdxFile.IMAGES_MAGIC ? images(2, 28, 28) : labels(1, 2);
             Files.write(dir.resolve(p.fileName() + ".gz"), gzip(content));
         }
-        DatasetException e = assertThrows(DatasetException.class, () -> Mnist.load(dir, false, List.of()));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Mnist.load(dir, false, List.of()));
         assertTrue(e.getMessage().contains("not the standard MNIST") && e.getMessage().contains("SHA-256"), e.getMessage());
     }
 
     @Test
     void missingMnistWithoutNetworkTellsTheUserHowToSupplyIt() {
         // An unreachable mirror (nothing listens on port 9 locally) stands for "no network".
-        DatasetException e = assertThrows(DatasetException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> Mnist.load(dir.resolve("empty"), true, List.of("http://127.0.0.1:9/mnist/")));
         assertTrue(e.getMessage().contains("could not be downloaded") && e.getMessage().contains("--data")
                 && e.getMessage().contains("DIGITS_DATA_DIR"), e.getMessage());

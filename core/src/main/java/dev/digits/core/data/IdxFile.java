@@ -1,4 +1,6 @@
-package dev.digits.train.data;
+package dev.digits.core.data;
+
+import dev.digits.core.error.InvalidInputException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,7 +53,7 @@ public final class IdxFile {
                 in.transferTo(out);
                 return out.toByteArray();
             } catch (java.io.EOFException | ZipException e) {
-                throw new DatasetException(file + " is a damaged gzip file (" + e.getMessage()
+                throw new InvalidInputException(file + " is a damaged gzip file (" + e.getMessage()
                         + "); delete it and download it again");
             }
         }
@@ -65,30 +67,30 @@ public final class IdxFile {
      * @param source        the file's name, for messages
      */
     public static IdxFile parse(byte[] content, int expectedMagic, String source) {
-        if (content.length < 4) throw new DatasetException(source + " is too short to be an IDX file (" + content.length + " bytes)");
+        if (content.length < 4) throw new InvalidInputException(source + " is too short to be an IDX file (" + content.length + " bytes)");
         ByteBuffer buf = ByteBuffer.wrap(content);
         int magic = buf.getInt();
         if (magic != expectedMagic) {
             String kind = expectedMagic == IMAGES_MAGIC ? "an image" : "a label";
-            throw new DatasetException(String.format("%s is not %s file in IDX format: magic number 0x%08x, expected 0x%08x"
+            throw new InvalidInputException(String.format("%s is not %s file in IDX format: magic number 0x%08x, expected 0x%08x"
                     + " (is it the right file, or still compressed in another format?)", source, kind, magic, expectedMagic));
         }
         int rank = magic & 0xff;
-        if (content.length < 4 + 4 * rank) throw new DatasetException(source + " is truncated inside its header");
+        if (content.length < 4 + 4 * rank) throw new InvalidInputException(source + " is truncated inside its header");
         int[] dims = new int[rank];
         long expected = 1;
         for (int i = 0; i < rank; i++) {
             dims[i] = buf.getInt();
-            if (dims[i] < 0) throw new DatasetException(source + " has a negative dimension in its header: the file is corrupt");
+            if (dims[i] < 0) throw new InvalidInputException(source + " has a negative dimension in its header: the file is corrupt");
             expected *= dims[i];
         }
         long actual = content.length - 4L - 4L * rank;
         if (actual < expected) {
-            throw new DatasetException(source + " is truncated: its header announces " + expected + " bytes of data but it holds "
+            throw new InvalidInputException(source + " is truncated: its header announces " + expected + " bytes of data but it holds "
                     + actual + "; delete it and download it again");
         }
         if (actual > expected) {
-            throw new DatasetException(source + " has " + (actual - expected) + " bytes after the data its header announces: the file is corrupt");
+            throw new InvalidInputException(source + " has " + (actual - expected) + " bytes after the data its header announces: the file is corrupt");
         }
         byte[] data = new byte[(int) expected];
         buf.get(data);
