@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Uploads that are the client's mistake — or its attack — answer 4xx with a message naming the problem and no server
  * path, never 500, and the server goes on serving the version it had: a file and a directory of the same name, names
  * longer than file systems allow, a spec nested 100,000 levels deep, absurd layer sizes, truncated weights, a
- * safetensors header that lies about its length.
+ * safetensors header that lies about its length, eleven labels for ten outputs, a card without the weights digest.
  */
 class MalformedUploadTest {
     private static final String TOKEN = "malformed-upload-token-0123456789";
@@ -113,6 +113,27 @@ class MalformedUploadTest {
             m.put("weights.safetensors", w);
             return m;
         }));
+    }
+
+    @Test
+    void elevenLabelsForTenOutputs() throws IOException {
+        String detail = refused(with(m -> {
+            String card = new String(m.get("model-card.json"), StandardCharsets.UTF_8);
+            m.put("model-card.json", card.replaceFirst("\"9\"\\s*\\]", "\"9\", \"10\"]").getBytes(StandardCharsets.UTF_8));
+            return m;
+        }));
+        assertTrue(detail.contains("11 labels"), detail);
+    }
+
+    @Test
+    void aCardWithoutTheWeightsDigest() throws IOException {
+        String detail = refused(with(m -> {
+            String card = new String(m.get("model-card.json"), StandardCharsets.UTF_8);
+            m.put("model-card.json", card.replaceFirst("\"weightsSha256\"\\s*:\\s*\"[0-9a-f]+\",?", "")
+                    .getBytes(StandardCharsets.UTF_8));
+            return m;
+        }));
+        assertTrue(detail.contains("weightsSha256"), detail);
     }
 
     /**
