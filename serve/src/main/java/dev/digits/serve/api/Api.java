@@ -129,6 +129,18 @@ public final class Api {
         route(cfg, HandlerType.GET, m + "/{name}/versions/{version}/files/<path>", catalogue::versionFile);
         route(cfg, HandlerType.GET, m + "/{name}/files/<path>", catalogue::latestFile);
 
+        InferenceProtocolController v2 = new InferenceProtocolController(models, draining, config.maxBatchImages(),
+                config.maxBodyBytes());
+        String v = InferenceProtocolController.PREFIX;
+        route(cfg, HandlerType.GET, v, v2::server);
+        route(cfg, HandlerType.GET, v + "/health/live", v2::live);
+        route(cfg, HandlerType.GET, v + "/health/ready", v2::ready);
+        for (String model : new String[] {v + "/models/{name}", v + "/models/{name}/versions/{version}"}) {
+            route(cfg, HandlerType.GET, model, v2::modelMetadata);
+            route(cfg, HandlerType.GET, model + "/ready", v2::modelReady);
+            route(cfg, HandlerType.POST, model + "/infer", v2::infer);
+        }
+
         String a = AdminController.PREFIX + "/models/{name}";
         cfg.routes.before(AdminController.PREFIX + "/*", admin::authorize);
         route(cfg, HandlerType.POST, a + "/versions", admin::upload);

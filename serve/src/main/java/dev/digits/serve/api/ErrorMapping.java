@@ -88,8 +88,15 @@ public final class ErrorMapping {
         }
     }
 
-    /** Answers {@code status} with an error body. */
+    /**
+     * Answers {@code status} with an error body: the API's {@code {"error", "detail"}}, or under {@code /v2} the Open
+     * Inference Protocol's {@code {"error": "<message>"}}, which its clients read.
+     */
     public static void respond(Context ctx, HttpStatus status, String detail) {
+        if (ctx.path().equals("/v2") || ctx.path().startsWith("/v2/")) {
+            Json.respond(ctx, status, Map.of("error", detail == null ? status.getMessage() : detail));
+            return;
+        }
         Json.respond(ctx, status, body(status, detail));
     }
 

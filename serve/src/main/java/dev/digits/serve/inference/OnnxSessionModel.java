@@ -35,6 +35,8 @@ final class OnnxSessionModel implements InferenceModel {
     private final ThreadLocal<ByteBuffer> inputBuffers = new ThreadLocal<>();
     private final OrtSession session;
     private final String input;
+    private final String output;
+    private final long[] outputShape;
     private final long[] shape;
     private final OnnxJavaType type;
     private final String layout;
@@ -66,7 +68,10 @@ final class OnnxSessionModel implements InferenceModel {
         }
         this.inputSize = size;
         this.layout = layoutOf(shape);
-        long[] out = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
+        Map.Entry<String, NodeInfo> outInfo = session.getOutputInfo().entrySet().iterator().next();
+        this.output = outInfo.getKey();
+        long[] out = ((TensorInfo) outInfo.getValue().getInfo()).getShape();
+        this.outputShape = out.clone();
         this.classes = (int) out[out.length - 1];
         this.metadata = Map.copyOf(session.getMetadata().getCustomMetadata());
     }
@@ -133,6 +138,21 @@ final class OnnxSessionModel implements InferenceModel {
     /** The input element type: {@code float32}, {@code uint8} or {@code int8}. */
     String inputType() {
         return type == OnnxJavaType.FLOAT ? "float32" : type.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The input tensor's name in the file. */
+    String inputName() {
+        return input;
+    }
+
+    /** The output tensor's name in the file. */
+    String outputName() {
+        return output;
+    }
+
+    /** The output's shape as stored in the file ({@code -1} for a dynamic batch dimension). */
+    long[] outputShape() {
+        return outputShape.clone();
     }
 
     /** The input's shape as stored in the file ({@code -1} for a dynamic batch dimension). */

@@ -115,7 +115,8 @@ final class VersionLoader {
             }
             checkContract(model, entry, path);
             checkSample(model, manifest.sample(exportDir), path, artifact.labels().size());
-            return new Loaded(artifact, model, new ServedFile(path, sha, RUNTIME));
+            return new Loaded(artifact, model, new ServedFile(path, sha, RUNTIME, model.inputName(),
+                    boxed(model.inputShape()), model.outputName(), boxed(model.outputShape())));
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -147,6 +148,12 @@ final class VersionLoader {
                         + "place: the files do not belong together");
             }
         }
+    }
+
+    private static List<Long> boxed(long[] shape) {
+        List<Long> out = new java.util.ArrayList<>(shape.length);
+        for (long d : shape) out.add(d);
+        return out;
     }
 
     private static InvalidInputException noExport(String name, String shownAs, String modelsShownAs) {
