@@ -17,8 +17,11 @@ public final class Evaluation {
     private final double loss;
     private final int[] predictions;
     private final float[] confidence;
+    private final int[] trueLabels;
 
-    private Evaluation(List<String> classes, int[][] confusion, int total, int correct, double loss, int[] predictions, float[] confidence) {
+    private Evaluation(List<String> classes, int[][] confusion, int total, int correct, double loss, int[] predictions,
+                       float[] confidence, int[] trueLabels) {
+        this.trueLabels = trueLabels;
         this.classes = classes;
         this.confusion = confusion;
         this.total = total;
@@ -36,7 +39,9 @@ public final class Evaluation {
         double loss = 0;
         int[] pred = new int[set.size()];
         float[] conf = new float[set.size()];
+        int[] truth = new int[set.size()];
         for (int i = 0; i < set.size(); i++) {
+            truth[i] = set.label(i);
             float[] p = probabilities[i];
             int best = argmax(p);
             pred[i] = best;
@@ -45,12 +50,39 @@ public final class Evaluation {
             if (best == set.label(i)) correct++;
             loss -= Math.log(Math.max(p[set.label(i)], 1e-12));
         }
-        return new Evaluation(set.classNames(), cm, set.size(), correct, loss / Math.max(1, set.size()), pred, conf);
+        return new Evaluation(set.classNames(), cm, set.size(), correct, loss / Math.max(1, set.size()), pred, conf, truth);
     }
 
     /** Index of the largest value (the first on ties). */
     public static int argmax(float[] p) {
         return dev.digits.core.recognition.Recognition.argmax(p);
+    }
+
+    /** Confidence bins of {@link #calibrationError()}: equal widths over [0, 1], as calibration studies use. */
+    public static final int CALIBRATION_BINS = 15;
+
+    /**
+     * Expected calibration error: the images are put into {@value #CALIBRATION_BINS} bins by the probability the model
+     * gave its answer, and in each bin the mean of those probabilities is compared with the share of answers that
+     * were right; the differences are averaged, weighted by the bins' sizes. 0 when "90%" means right 9 times in 10.
+     */
+    public double calibrationError() {
+        if (total == 0) return Double.NaN;
+        int[] count = new int[CALIBRATION_BINS];
+        int[] right = new int[CALIBRATION_BINS];
+        double[] confidenceSum = new double[CALIBRATION_BINS];
+        for (int i = 0; i < total; i++) {
+            int b = Math.min(CALIBRATION_BINS - 1, (int) (confidence[i] * CALIBRATION_BINS));
+            count[b]++;
+            confidenceSum[b] += confidence[i];
+            if (predictions[i] == trueLabels[i]) right[b]++;
+        }
+        double ece = 0;
+        for (int b = 0; b < CALIBRATION_BINS; b++) {
+            if (count[b] == 0) continue;
+            ece += Math.abs((double) right[b] / count[b] - confidenceSum[b] / count[b]) * count[b] / total;
+        }
+        return ece;
     }
 
     public double accuracy() {
@@ -119,6 +151,7 @@ public final class Evaluation {
         m.put("accuracy", round(accuracy()));
         m.put("loss", round(loss));
         m.put("images", total);
+        m.put("calibrationError", round(calibrationError()));
         Map<String, Object> per = new LinkedHashMap<>();
         for (int c = 0; c < classes.size(); c++) {
             Map<String, Object> pc = new LinkedHashMap<>();
@@ -147,7 +180,8 @@ public final class Evaluation {
             for (int v : row) r.add(v);
             rows.add(r);
         }
-        return new dev.digits.core.artifact.ModelCard.Metrics(round(accuracy()), round(loss), total, recall, precision, rows);
+        return new dev.digits.core.artifact.ModelCard.Metrics(round(accuracy()), round(loss), total, recall, precision, rows,
+                round(calibrationError()));
     }
 
     private static double round(double v) {
@@ -157,7 +191,9 @@ public final class Evaluation {
     /** A text report: accuracy, per-class table and confusion matrix, for the terminal. */
     public String report() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Accuracy %.2f%% (%d of %d), loss %.4f%n%n", 100 * accuracy(), correct, total, loss));
+        sb.append(String.format(Locale.ROOT, "Accuracy %.2f%% (%d of %d), loss %.4f%n", 100 * accuracy(), correct, total, loss));
+        sb.append(String.format(Locale.ROOT, "Calibration error %.2f%% (%d confidence bins: how far the probabilities it"
+                + " gives are from how often it is right)%n%n", 100 * calibrationError(), CALIBRATION_BINS));
         int w = 6;
         for (String c : classes) w = Math.max(w, c.length() + 1);
         sb.append(String.format(Locale.ROOT, "%-" + w + "s %9s %9s %7s%n", "class", "precision", "recall", "images"));

@@ -41,11 +41,18 @@ public final class ModelCard {
     private final List<Object> history;
 
     /**
-     * Test-set figures: top-1 accuracy, loss, image count and per-class recall and precision (by label).
+     * Test-set figures: top-1 accuracy, loss, image count, per-class recall and precision (by label), confusion matrix
+     * and expected calibration error (NaN when not measured).
      * {@code accuracy} is NaN when the model was never evaluated.
      */
     public record Metrics(double accuracy, double loss, int images, Map<String, Double> recall, Map<String, Double> precision,
-                          List<List<Integer>> confusion) {
+                          List<List<Integer>> confusion, double calibrationError) {
+        /** Figures without a calibration error (NaN: not measured). */
+        public Metrics(double accuracy, double loss, int images, Map<String, Double> recall, Map<String, Double> precision,
+                       List<List<Integer>> confusion) {
+            this(accuracy, loss, images, recall, precision, confusion, Double.NaN);
+        }
+
         public Metrics {
             recall = Collections.unmodifiableMap(new LinkedHashMap<>(recall));
             precision = Collections.unmodifiableMap(new LinkedHashMap<>(precision));
@@ -187,7 +194,9 @@ public final class ModelCard {
                 confusion.add(r);
             }
         }
-        return new Metrics(accuracy, loss, images, recall, precision, confusion);
+        double ece = t.get("calibrationError") == null ? Double.NaN
+                : Fields.number(t.get("calibrationError"), "metrics.test.calibrationError").doubleValue();
+        return new Metrics(accuracy, loss, images, recall, precision, confusion, ece);
     }
 
     @SuppressWarnings("unchecked")
@@ -216,6 +225,7 @@ public final class ModelCard {
             test.put("accuracy", metrics.accuracy());
             if (!Double.isNaN(metrics.loss())) test.put("loss", metrics.loss());
             test.put("images", metrics.images());
+            if (Double.isFinite(metrics.calibrationError())) test.put("calibrationError", metrics.calibrationError());
             Map<String, Object> perClass = new LinkedHashMap<>();
             for (String l : labels) {
                 Map<String, Object> c = new LinkedHashMap<>();
