@@ -1,12 +1,14 @@
 package dev.digits.cli;
 
 import dev.digits.convert.ExportFormat;
+import dev.digits.convert.TritonRepository;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportPipeline;
 import dev.digits.convert.ExportReport;
 import dev.digits.convert.LoadedModel;
 import dev.digits.convert.Quantization;
 import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.train.Provenance;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.data.Dataset;
@@ -39,7 +41,8 @@ final class ExportCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = {"-f", "--format"}, split = ",", defaultValue = "all", paramLabel = "FORMAT",
-            description = "tflite, onnx, tfjs or all; comma-separated for several (default: ${DEFAULT-VALUE}).")
+            description = "tflite, onnx, tfjs or all (the three); comma-separated for several; triton also writes a Triton/KServe"
+                    + " model repository of the verified float32 ONNX file into MODEL_DIR/triton (default: ${DEFAULT-VALUE}).")
     List<String> formats;
 
     @Option(names = {"-q", "--quantize"}, split = ",", defaultValue = "float32", paramLabel = "Q",
@@ -70,16 +73,33 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelArtifact artifact = ModelArtifact.open(dir);
         Set<ExportFormat> fs = EnumSet.noneOf(ExportFormat.class);
+        boolean triton = false;
         for (String f : formats) {
             if (f.equalsIgnoreCase("all")) fs.addAll(EnumSet.allOf(ExportFormat.class));
+            else if (f.equalsIgnoreCase("triton")) triton = true;
             else fs.add(ExportFormat.parse(f));
         }
+        // The repository holds the float32 ONNX file, exported and verified here like any other.
+        if (triton) fs.add(ExportFormat.ONNX);
         Set<Quantization> qs = EnumSet.noneOf(Quantization.class);
         for (String q : quantizations) {
             if (q.equalsIgnoreCase("all")) qs.addAll(EnumSet.allOf(Quantization.class));
             else qs.add(Quantization.parse(q));
         }
+        if (triton) qs.add(Quantization.FLOAT32);
         export(artifact, ModelData.of(artifact, data.data), fs, qs, options());
+        if (triton) {
+            int v;
+            try {
+                v = Integer.parseInt(version);
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("--model-version " + version + " cannot number a Triton model version; give a"
+                        + " whole number from 1");
+            }
+            Path repo = TritonRepository.write(ModelArtifact.open(dir), dir.resolve(TritonRepository.DIRECTORY), v);
+            System.out.println("Triton / KServe model repository (config.pbtxt, " + v + "/model.onnx) in "
+                    + repo.toAbsolutePath());
+        }
         return ExitCodes.OK;
     }
 

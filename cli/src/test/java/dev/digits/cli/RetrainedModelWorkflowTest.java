@@ -53,8 +53,14 @@ class RetrainedModelWorkflowTest {
         assertEquals(0, evaluate.code(), evaluate.err());
         assertTrue(evaluate.out().contains("held-out images of shapes") && evaluate.out().contains("hook"), evaluate.out());
 
-        CliTest.Run export = run("export", model.toString(), "--data", images.toString(), "--format", "onnx,tflite");
+        CliTest.Run export = run("export", model.toString(), "--data", images.toString(), "--format", "onnx,tflite,triton");
         assertEquals(0, export.code(), export.err() + export.out());
+        assertTrue(export.out().contains("Triton / KServe model repository"), export.out());
+        Path triton = model.resolve("triton").resolve(model.getFileName().toString());
+        String config = Files.readString(triton.resolve("config.pbtxt"));
+        assertTrue(config.contains("dims: [ 3 ]") && config.contains("platform: \"onnxruntime_onnx\""), config);
+        assertEquals(Files.size(model.resolve("export").resolve(model.getFileName() + ".onnx")),
+                Files.size(triton.resolve("1").resolve("model.onnx")));
         ModelArtifact artifact = ModelArtifact.open(model);
         ExportManifest manifest = artifact.manifest().orElseThrow();
         assertEquals(2, manifest.entries().size(), manifest.entries().toString());

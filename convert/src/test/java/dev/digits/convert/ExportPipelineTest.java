@@ -134,6 +134,53 @@ class ExportPipelineTest {
         for (int k = 0; k < expected.length; k++) assertEquals(expected[k], sample.expected(1)[k], 1e-6f);
     }
 
+    /**
+     * The Triton / KServe repository: its model.onnx is byte for byte the verified export, and its config.pbtxt
+     * declares the names, FP32 type and dimensions (batch left out, as max_batch_size requires) that the file has in
+     * ONNX Runtime; the file there computes what the export computes.
+     */
+    @Test
+    void aTritonRepositoryHoldsTheVerifiedFileWithTheTensorsItDeclares() throws IOException {
+        Path model = model();
+        ExportPipeline.withAllFormats().withLatencyImages(10).run(request(model).formats(List.of(ExportFormat.ONNX))
+                .quantizations(List.of(Quantization.FLOAT32)).testImages(test.head(500)).build());
+        ModelArtifact artifact = ModelArtifact.open(model);
+        Path repo = work.resolve("triton-repository");
+        Path dir = TritonRepository.write(artifact, repo, 3);
+        assertEquals(repo.resolve("cnn"), dir);
+        Path onnx = dir.resolve("3").resolve(TritonRepository.MODEL_FILE);
+        assertEquals(artifact.manifest().orElseThrow().entry("onnx", "float32").orElseThrow().sha256(), Digests.sha256(onnx));
+        String config = Files.readString(dir.resolve(TritonRepository.CONFIG_FILE));
+        assertTrue(config.contains("name: \"cnn\"") && config.contains("platform: \"onnxruntime_onnx\"")
+                && config.contains("max_batch_size: " + TritonRepository.MAX_BATCH_SIZE), config);
+        try (dev.digits.convert.onnx.OnnxRuntimeModel m = dev.digits.convert.onnx.OnnxRuntimeModel.open(onnx)) {
+            String in = field(config, "input");
+            String out = field(config, "output");
+            assertTrue(in.contains("name: \"" + m.inputName() + "\"") && in.contains("data_type: TYPE_FP32"), in);
+            assertTrue(in.contains("dims: " + dimsWithoutBatch(m.inputShape())), in + " for " + java.util.Arrays.toString(m.inputShape()));
+            assertTrue(out.contains("name: \"" + m.outputName() + "\"") && out.contains("dims: [ 10 ]"), out);
+            assertEquals(-1, m.inputShape()[0], "the batch dimension is dynamic, as max_batch_size needs");
+            float[] pixels = new float[2 * 784];
+            System.arraycopy(test.image(0), 0, pixels, 0, 784);
+            System.arraycopy(test.image(1), 0, pixels, 784, 784);
+            float[][] p = m.predict(pixels, 2);
+            assertEquals(test.label(0), dev.digits.core.recognition.Recognition.argmax(p[0]));
+        }
+    }
+
+    /** The text between {@code name [} and its closing {@code ]} in a pbtxt file. */
+    private static String field(String config, String name) {
+        int start = config.indexOf(name + " [");
+        assertTrue(start >= 0, name + " missing in " + config);
+        return config.substring(start, config.indexOf("\n]", start));
+    }
+
+    private static String dimsWithoutBatch(long[] shape) {
+        StringBuilder sb = new StringBuilder("[ ");
+        for (int i = 1; i < shape.length; i++) sb.append(i > 1 ? ", " : "").append(shape[i]);
+        return sb.append(" ]").toString();
+    }
+
     @Test
     void filesOfEarlierWeightsLeaveTheExportAndFilesOfTheseWeightsStayListed() throws IOException {
         Path model = model();

@@ -32,6 +32,8 @@ public final class OnnxRuntimeModel implements LoadedModel {
     private final OnnxJavaType inputType;
     private final int inputSize;
     private final int classes;
+    private final String outputName;
+    private final long[] outputShape;
 
     private OnnxRuntimeModel(OrtSession session) throws OrtException {
         this.session = session;
@@ -43,8 +45,11 @@ public final class OnnxRuntimeModel implements LoadedModel {
         int size = 1;
         for (int i = 1; i < inputShape.length; i++) size *= (int) inputShape[i];
         this.inputSize = size;
-        TensorInfo out = (TensorInfo) session.getOutputInfo().values().iterator().next().getInfo();
+        Map.Entry<String, NodeInfo> outEntry = session.getOutputInfo().entrySet().iterator().next();
+        TensorInfo out = (TensorInfo) outEntry.getValue().getInfo();
         long[] outShape = out.getShape();
+        this.outputName = outEntry.getKey();
+        this.outputShape = outShape.clone();
         this.classes = (int) outShape[outShape.length - 1];
         if (inputType != OnnxJavaType.FLOAT && inputType != OnnxJavaType.UINT8 && inputType != OnnxJavaType.INT8) {
             throw new OrtException("input '" + inputName + "' has type " + inputType + "; Digits files take float32, uint8 or int8");
@@ -85,6 +90,21 @@ public final class OnnxRuntimeModel implements LoadedModel {
         } catch (OrtException e) {
             throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The input tensor's name in the file. */
+    public String inputName() {
+        return inputName;
+    }
+
+    /** The output tensor's name in the file. */
+    public String outputName() {
+        return outputName;
+    }
+
+    /** The output's shape as stored in the file ({@code -1} for the batch dimension). */
+    public long[] outputShape() {
+        return outputShape.clone();
     }
 
     /** The input's shape as stored in the file ({@code -1} for the batch dimension). */
