@@ -45,7 +45,7 @@ public final class ServerMain {
     /** Parses {@code args}, serves until the JVM is asked to stop, and returns the exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) {
         ServerConfig.Builder config = ServerConfig.builder().host("0.0.0.0").port(8080);
-        java.util.List<String> given = java.util.Arrays.asList(args);
+        boolean verificationDataGiven = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -60,7 +60,10 @@ public final class ServerMain {
                     case "--host" -> config.host(v);
                     case "--models", "-m" -> config.models(Path.of(v));
                     case "--default-model" -> config.defaultModel(v);
-                    case "--verification-data" -> config.verificationData(Path.of(v));
+                    case "--verification-data" -> {
+                        config.verificationData(Path.of(v));
+                        verificationDataGiven = true;
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -70,7 +73,7 @@ public final class ServerMain {
         }
         // As `digits serve` does: the MNIST test set of DIGITS_DATA_DIR, when it is there, checks uploads on 1,000 digits.
         String data = System.getenv("DIGITS_DATA_DIR");
-        if (!given.contains("--verification-data") && data != null && !data.isBlank()
+        if (!verificationDataGiven && data != null && !data.isBlank()
                 && VersionVerifier.holdsMnistTestSet(Path.of(data))) {
             config.verificationData(Path.of(data));
         }

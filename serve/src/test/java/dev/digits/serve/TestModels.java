@@ -4,6 +4,7 @@ import dev.digits.core.artifact.Digests;
 import dev.digits.core.artifact.ExportManifest;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.artifact.VerificationSample;
+import dev.digits.core.data.IdxFile;
 import dev.digits.core.data.ImageSet;
 import dev.digits.core.json.Json;
 import dev.digits.core.model.SafeTensors;
@@ -13,9 +14,7 @@ import dev.digits.serve.registry.EmbeddedModel;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +30,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -321,19 +319,13 @@ public final class TestModels {
         if (mnistTest == null) {
             try {
                 Path dir = mnistDirectory();
-                byte[] images = idx(dir, "t10k-images-idx3-ubyte", 0x803);
-                byte[] labels = idx(dir, "t10k-labels-idx1-ubyte", 0x801);
-                ByteBuffer ib = ByteBuffer.wrap(images);
-                ib.getInt();
-                int n = ib.getInt();
-                int h = ib.getInt();
-                int w = ib.getInt();
-                ByteBuffer lb = ByteBuffer.wrap(labels);
-                lb.getInt();
-                if (lb.getInt() != n) throw new IllegalStateException("MNIST test images and labels differ in number");
+                IdxFile images = IdxFile.read(IdxFile.find(dir, "t10k-images-idx3-ubyte"), IdxFile.IMAGES_MAGIC);
+                IdxFile labels = IdxFile.read(IdxFile.find(dir, "t10k-labels-idx1-ubyte"), IdxFile.LABELS_MAGIC);
+                int n = images.count();
+                if (labels.count() != n) throw new IllegalStateException("MNIST test images and labels differ in number");
                 int[] l = new int[n];
-                for (int i = 0; i < n; i++) l[i] = lb.get() & 0xff;
-                mnistTest = new ImageSet(h, w, Arrays.copyOfRange(images, 16, 16 + n * h * w), l, ImageSet.digitClasses());
+                for (int i = 0; i < n; i++) l[i] = labels.data()[i] & 0xff;
+                mnistTest = new ImageSet(images.dims()[1], images.dims()[2], images.data(), l, ImageSet.digitClasses());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -353,22 +345,6 @@ public final class TestModels {
         return p;
     }
 
-    private static byte[] idx(Path dir, String name, int magic) throws IOException {
-        Path raw = dir.resolve(name);
-        Path gz = dir.resolve(name + ".gz");
-        byte[] bytes;
-        if (Files.isRegularFile(raw)) {
-            bytes = Files.readAllBytes(raw);
-        } else {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz), 1 << 16)) {
-                bytes = in.readAllBytes();
-            }
-        }
-        if (new DataInputStream(new java.io.ByteArrayInputStream(bytes)).readInt() != magic) {
-            throw new IllegalStateException(name + " is not an IDX file of magic " + Integer.toHexString(magic));
-        }
-        return bytes;
-    }
 
     /** MNIST test image {@code i} as an 8-bit grey image, white digit on black. */
     public static BufferedImage mnistImage(int i) {

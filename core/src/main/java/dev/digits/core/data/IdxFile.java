@@ -44,6 +44,15 @@ public final class IdxFile {
         return data;
     }
 
+    /** The file {@code name} in {@code dir} as it is or gzipped ({@code name.gz}), or null when neither is there. */
+    public static Path find(Path dir, String name) {
+        for (String candidate : new String[] {name, name + ".gz"}) {
+            Path p = dir.resolve(candidate);
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
+    }
+
     /** Reads a file's content, decompressing gzip when the file starts with gzip's magic bytes. */
     public static byte[] readContent(Path file) throws IOException {
         byte[] raw = Files.readAllBytes(file);

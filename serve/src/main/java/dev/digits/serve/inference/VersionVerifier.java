@@ -75,7 +75,7 @@ public final class VersionVerifier {
 
     /** Whether {@code dir} holds an MNIST test set this verifier can use. */
     public static boolean holdsMnistTestSet(Path dir) {
-        return dir != null && find(dir, "t10k-images-idx3-ubyte") != null && find(dir, "t10k-labels-idx1-ubyte") != null;
+        return dir != null && IdxFile.find(dir, "t10k-images-idx3-ubyte") != null && IdxFile.find(dir, "t10k-labels-idx1-ubyte") != null;
     }
 
     /** The digits uploads are held to: pixels ({@code n × 784} in [0, 1]) and their labels. */
@@ -117,8 +117,8 @@ public final class VersionVerifier {
 
     private static KnownDigits fromTestSet(Path dir) {
         try {
-            Path imagesFile = find(dir, "t10k-images-idx3-ubyte");
-            Path labelsFile = find(dir, "t10k-labels-idx1-ubyte");
+            Path imagesFile = IdxFile.find(dir, "t10k-images-idx3-ubyte");
+            Path labelsFile = IdxFile.find(dir, "t10k-labels-idx1-ubyte");
             if (imagesFile == null || labelsFile == null) {
                 throw new VerificationException("the verification data " + dir.getFileName() + " holds no MNIST test set"
                         + " (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)");
@@ -145,13 +145,6 @@ public final class VersionVerifier {
         }
     }
 
-    private static Path find(Path dir, String name) {
-        for (String candidate : new String[] {name, name + ".gz"}) {
-            Path p = dir.resolve(candidate);
-            if (Files.isRegularFile(p)) return p;
-        }
-        return null;
-    }
 
     /** The verification images, 100 × 784 values in [0,1], image {@code i} showing digit {@code i / 10}. */
     public static float[] pixels() {
