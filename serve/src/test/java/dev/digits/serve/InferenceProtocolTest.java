@@ -119,6 +119,7 @@ class InferenceProtocolTest {
         assertProtocolError(infer("/v2/models/cnn/infer", one.replace("[0,", "[2,")), 400);
         assertProtocolError(infer("/v2/models/cnn/infer", "{\"inputs\": []}"), 400);
         assertProtocolError(http.get("/v2/models/nope"), 404);
+        assertProtocolError(http.get("/v2/models/cnn/versions/9/ready"), 404);
     }
 
     private static Http.Response infer(String path, String json) {

@@ -5,6 +5,7 @@ import dev.digits.core.artifact.DigitsVersion;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.serve.inference.Lease;
 import dev.digits.serve.inference.ModelService;
+import dev.digits.serve.inference.ModelUnavailableException;
 import dev.digits.serve.inference.ServedFile;
 import dev.digits.serve.inference.ServingVersion;
 import dev.digits.serve.registry.StoredModel;
@@ -90,8 +91,9 @@ final class InferenceProtocolController {
         StoredModel model = model(ctx);
         boolean ready;
         try (Lease lease = lease(ctx, model)) {
-            ready = lease != null && !draining.getAsBoolean();
-        } catch (RuntimeException e) {
+            ready = !draining.getAsBoolean();
+        } catch (ModelUnavailableException e) {
+            // Not loaded (yet, or it failed to load): not ready. An unknown version stays a 404.
             ready = false;
         }
         Map<String, Object> m = new LinkedHashMap<>();
