@@ -55,40 +55,76 @@ public final class SafeTensors {
     }
 
     /** Reads every tensor from the bytes of a safetensors file; {@code source} names it in errors. */
-    @SuppressWarnings("unchecked")
     public static Map<String, Tensor> read(byte[] bytes, String source) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 8) throw new InvalidInputException(source + " is not a weights file: too short");
-        long headerLength = buf.getLong();
-        if (headerLength < 2 || headerLength > bytes.length - 8) {
-            throw new InvalidInputException(source + " is not a safetensors weights file (bad header length)");
+        long headerLength = checkedHeaderLength(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(), bytes.length, source);
+        int base = (int) (8 + headerLength);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Entry e : entries(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8), bytes.length - base, source)) {
+            float[] data = new float[(int) ((e.end - e.start) / 4)];
+            ByteBuffer.wrap(bytes, (int) (base + e.start), (int) (e.end - e.start)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+            out.put(e.name, new Tensor(e.dims, data));
         }
+        return out;
+    }
+
+    /** One tensor of a header: its name, shape and byte range within the data that follows the header. */
+    private record Entry(String name, long[] dims, long start, long end) {
+    }
+
+    /** The header length stored at the start of a file of {@code size} bytes, checked against it. */
+    private static long checkedHeaderLength(long headerLength, long size, String source) {
+        if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
+            throw new InvalidInputException(source + " is not a safetensors weights file: its header claims "
+                    + headerLength + " bytes of a " + size + "-byte file");
+        }
+        return headerLength;
+    }
+
+    /**
+     * The tensors a header declares, checked against the {@code data} bytes after it: F32 only, each tensor's byte
+     * range inside the data and as long as its shape needs.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<Entry> entries(String headerJson, long data, String source) {
         Map<String, Object> header;
         try {
-            header = Json.parseObject(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+            header = Json.parseObject(headerJson);
         } catch (JsonException e) {
             throw new InvalidInputException(source + " is not a safetensors weights file: " + e.getMessage());
         }
-        int base = (int) (8 + headerLength);
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        List<Entry> out = new java.util.ArrayList<>();
         for (Map.Entry<String, Object> e : header.entrySet()) {
             if (e.getKey().equals("__metadata__")) continue;
-            Map<String, Object> t = (Map<String, Object>) e.getValue();
-            if (!"F32".equals(t.get("dtype"))) {
-                throw new InvalidInputException(source + ": tensor " + e.getKey() + " is " + t.get("dtype") + "; only F32 is supported");
+            try {
+                Map<String, Object> t = (Map<String, Object>) e.getValue();
+                if (!"F32".equals(t.get("dtype"))) {
+                    throw new InvalidInputException(source + ": tensor " + e.getKey() + " is " + t.get("dtype")
+                            + "; only F32 is supported");
+                }
+                List<Object> shape = (List<Object>) t.get("shape");
+                List<Object> offsets = (List<Object>) t.get("data_offsets");
+                long[] dims = new long[shape.size()];
+                long values = 1;
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = ((Number) shape.get(i)).longValue();
+                    if (dims[i] < 0) throw new InvalidInputException(source + ": tensor " + e.getKey() + " has a negative size");
+                    values = Math.multiplyExact(values, dims[i]);
+                }
+                long start = ((Number) offsets.get(0)).longValue();
+                long end = ((Number) offsets.get(1)).longValue();
+                if (start < 0 || end < start || end > data) {
+                    throw new InvalidInputException(source + " is truncated or its header lies: tensor " + e.getKey()
+                            + " runs past the end of the file");
+                }
+                if (end - start != Math.multiplyExact(values, 4L)) {
+                    throw new InvalidInputException(source + ": tensor " + e.getKey() + " has " + (end - start)
+                            + " bytes, its shape needs " + values * 4);
+                }
+                out.add(new Entry(e.getKey(), dims, start, end));
+            } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException | ArithmeticException x) {
+                throw new InvalidInputException(source + ": the header entry of tensor " + e.getKey() + " is malformed");
             }
-            List<Object> shape = (List<Object>) t.get("shape");
-            List<Object> offsets = (List<Object>) t.get("data_offsets");
-            long[] dims = new long[shape.size()];
-            for (int i = 0; i < dims.length; i++) dims[i] = ((Number) shape.get(i)).longValue();
-            long start = ((Number) offsets.get(0)).longValue();
-            long end = ((Number) offsets.get(1)).longValue();
-            if (base + end > bytes.length || start > end) {
-                throw new InvalidInputException(source + " is truncated: tensor " + e.getKey() + " runs past the end of the file");
-            }
-            float[] data = new float[(int) ((end - start) / 4)];
-            ByteBuffer.wrap(bytes, (int) (base + start), (int) (end - start)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-            out.put(e.getKey(), new Tensor(dims, data));
         }
         return out;
     }
@@ -102,7 +138,6 @@ public final class SafeTensors {
      *
      * @throws InvalidInputException naming {@code file} when its header is malformed or lies about the data
      */
-    @SuppressWarnings("unchecked")
     public static Map<String, long[]> shapes(Path file) throws IOException {
         String source = file.getFileName().toString();
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
@@ -110,52 +145,12 @@ public final class SafeTensors {
             ByteBuffer first = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             while (first.hasRemaining() && ch.read(first) >= 0) { /* reads the length */ }
             if (first.hasRemaining()) throw new InvalidInputException(source + " is not a weights file: too short");
-            long headerLength = first.flip().getLong();
-            if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
-                throw new InvalidInputException(source + " is not a safetensors weights file: its header claims "
-                        + headerLength + " bytes of a " + size + "-byte file");
-            }
+            long headerLength = checkedHeaderLength(first.flip().getLong(), size, source);
             ByteBuffer h = ByteBuffer.allocate((int) headerLength);
             while (h.hasRemaining() && ch.read(h) >= 0) { /* reads the header */ }
-            Map<String, Object> header;
-            try {
-                header = Json.parseObject(new String(h.array(), StandardCharsets.UTF_8));
-            } catch (JsonException e) {
-                throw new InvalidInputException(source + " is not a safetensors weights file: " + e.getMessage());
-            }
-            long data = size - 8 - headerLength;
             Map<String, long[]> out = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) continue;
-                try {
-                    Map<String, Object> t = (Map<String, Object>) e.getValue();
-                    if (!"F32".equals(t.get("dtype"))) {
-                        throw new InvalidInputException(source + ": tensor " + e.getKey() + " is " + t.get("dtype")
-                                + "; only F32 is supported");
-                    }
-                    List<Object> shape = (List<Object>) t.get("shape");
-                    List<Object> offsets = (List<Object>) t.get("data_offsets");
-                    long[] dims = new long[shape.size()];
-                    long values = 1;
-                    for (int i = 0; i < dims.length; i++) {
-                        dims[i] = ((Number) shape.get(i)).longValue();
-                        if (dims[i] < 0) throw new InvalidInputException(source + ": tensor " + e.getKey() + " has a negative size");
-                        values = Math.multiplyExact(values, dims[i]);
-                    }
-                    long start = ((Number) offsets.get(0)).longValue();
-                    long end = ((Number) offsets.get(1)).longValue();
-                    if (start < 0 || end < start || end > data) {
-                        throw new InvalidInputException(source + " is truncated or its header lies: tensor " + e.getKey()
-                                + " runs past the end of the file");
-                    }
-                    if (end - start != Math.multiplyExact(values, 4L)) {
-                        throw new InvalidInputException(source + ": tensor " + e.getKey() + " has " + (end - start)
-                                + " bytes, its shape needs " + values * 4);
-                    }
-                    out.put(e.getKey(), dims);
-                } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException | ArithmeticException x) {
-                    throw new InvalidInputException(source + ": the header entry of tensor " + e.getKey() + " is malformed");
-                }
+            for (Entry e : entries(new String(h.array(), StandardCharsets.UTF_8), size - 8 - headerLength, source)) {
+                out.put(e.name, e.dims);
             }
             return out;
         }
