@@ -146,6 +146,9 @@ final class OnnxNetworkWriter {
                     x = encoding.activation(g, g.node("Pad", l.name() + "/Pad", List.of(x, pads), OnnxGraphBuilder.text("mode", "constant")));
                     break;
                 }
+                case RESCALE:
+                    x = encoding.activation(g, rescale(l, x));
+                    break;
                 case RESIDUAL:
                     x = residual(l, x);
                     break;
@@ -181,6 +184,15 @@ final class OnnxNetworkWriter {
             y = g.node("Gemm", l.name() + "/Gemm", List.of(x, p.weight, p.bias), integer("transB", 1));
         }
         return activate(bn != null ? bn.name() : l.name(), l.activation(), y);
+    }
+
+    /** {@code x·scale + offset} as a Mul and an Add of one-element vectors, which broadcast over any layout. */
+    private String rescale(LayerSpec l, String x) {
+        String n = l.name();
+        String y = x;
+        if (l.scale() != 1) y = g.node("Mul", n + "/Mul", List.of(y, encoding.vector(g, n + ".scale", new float[] {(float) l.scale()})));
+        if (l.offset() != 0) y = g.node("Add", n + "/Add", List.of(y, encoding.vector(g, n + ".offset", new float[] {(float) l.offset()})));
+        return y.equals(x) ? g.node("Identity", n + "/Identity", List.of(x)) : y;
     }
 
     private String batchNorm(LayerSpec l, String x) {

@@ -263,6 +263,13 @@ final class KerasModel {
                 case ZEROPAD2D:
                     x = zeroPad(l.name(), x, l.padding());
                     break;
+                case RESCALE: {
+                    Map<String, Object> c = new LinkedHashMap<>();
+                    c.put("scale", l.scale());
+                    c.put("offset", l.offset());
+                    x = add("Rescaling", l.name(), c, List.of(x));
+                    break;
+                }
                 case RESIDUAL:
                     x = residual(l, node, x);
                     break;
@@ -279,7 +286,7 @@ final class KerasModel {
         for (int j = from; j < list.size(); j++) {
             LayerType t = list.get(j).type();
             if (t == LayerType.DENSE) return true;
-            if (t != LayerType.DROPOUT && t != LayerType.BATCHNORM && t != LayerType.ACTIVATION) return false;
+            if (t != LayerType.DROPOUT && t != LayerType.BATCHNORM && t != LayerType.ACTIVATION && t != LayerType.RESCALE) return false;
         }
         return false;
     }

@@ -149,6 +149,9 @@ final class SpecLowering {
                     x = pad(x, l.name(), p, p, p, p);
                     break;
                 }
+                case RESCALE:
+                    x = rescale(l, x);
+                    break;
                 case RESIDUAL:
                     x = residual(l, node, x);
                     break;
@@ -255,11 +258,20 @@ final class SpecLowering {
         for (int j = at + 1; j < layers.size(); j++) {
             LayerSpec n = layers.get(j);
             if (n.type() == LayerType.DENSE) return true;
-            boolean elementwise = n.type() == LayerType.DROPOUT || n.type() == LayerType.BATCHNORM
+            boolean elementwise = n.type() == LayerType.DROPOUT || n.type() == LayerType.BATCHNORM || n.type() == LayerType.RESCALE
                     || (n.type() == LayerType.ACTIVATION && n.activation() != Activation.SOFTMAX);
             if (!elementwise) return false;
         }
         return false;
+    }
+
+    /** {@code x·scale + offset}: a MUL and an ADD of one-element constants, which broadcast over any shape. */
+    private GraphTensor rescale(LayerSpec l, GraphTensor x) {
+        int[] shape = x.shape();
+        GraphTensor sc = g.floatConstant(l.name() + "/scale", new int[] {1}, new float[] {(float) l.scale()});
+        GraphTensor sh = g.floatConstant(l.name() + "/offset", new int[] {1}, new float[] {(float) l.offset()});
+        GraphTensor scaled = g.add(OpKind.MUL, List.of(x, sc), l.name() + "/scaled", shape).output();
+        return g.add(OpKind.ADD, List.of(scaled, sh), l.name(), shape).output();
     }
 
     private GraphTensor batchNorm(LayerSpec l, ModelSpec.Node node, GraphTensor x) {

@@ -128,6 +128,14 @@ class OnnxOperatorTest {
     }
 
     @Test
+    void rescalingTheInputBeforeAPaddedConvolutionMatches() throws IOException {
+        // (x/255 − 0.1307)/0.3081 on 0–255 pixels: the offset must reach the image, not the zero padding.
+        assertTrue(difference(spec("{\"type\": \"rescale\", \"scale\": 3.2457, \"offset\": -0.4242},"
+                + " {\"type\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"padding\": \"same\", \"activation\": \"relu\"},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"rescale\", \"scale\": 0.5}")) < TOLERANCE);
+    }
+
+    @Test
     void globalAveragePoolingMatches() throws IOException {
         assertTrue(difference(spec("{\"type\": \"conv2d\", \"filters\": 8, \"kernel\": 3, \"activation\": \"relu\"}, {\"type\": \"global_avgpool\"}")) < TOLERANCE);
     }

@@ -166,6 +166,17 @@ class TfjsOperatorTest {
     }
 
     @Test
+    void rescalingLayersMatchAsKerasRescaling() throws IOException {
+        assertAgrees("{\"name\": \"t\", \"input\": [6, 6, 1], \"layers\": ["
+                + "{\"type\": \"rescale\", \"scale\": 3.2457, \"offset\": -0.4242},"
+                + "{\"type\": \"conv2d\", \"filters\": 3, \"kernel\": 3, \"padding\": \"same\", \"activation\": \"relu\"},"
+                + "{\"type\": \"flatten\"},"
+                + "{\"type\": \"rescale\", \"scale\": 0.5, \"offset\": 0.1},"
+                + "{\"type\": \"dense\", \"units\": 10, \"activation\": \"softmax\"}]}");
+        assertTrue(modelJson().contains("\"Rescaling\""));
+    }
+
+    @Test
     void aFlattenedImageReadByLayersOtherThanDenseIsPutInChannelFirstOrderFirst() throws IOException {
         assertAgrees("{\"name\": \"t\", \"input\": [4, 4, 1], \"layers\": ["
                 + "{\"type\": \"conv2d\", \"filters\": 3, \"kernel\": 1, \"activation\": \"tanh\"},"

@@ -77,6 +77,11 @@ class TfliteOperatorTest {
                         "{'type':'zeropad2d','padding':2},{'type':'conv2d','filters':3,'kernel':3,'activation':'relu'},"
                                 + "{'type':'zeropad2d','padding':1},{'type':'global_avgpool'},"
                                 + "{'type':'dense','units':4,'activation':'softmax'}"),
+                spec("input rescaling before a padded convolution and between flatten and dense", "[6,6,1]",
+                        "{'type':'rescale','scale':-255,'offset':255},"
+                                + "{'type':'conv2d','filters':3,'kernel':3,'padding':'same','activation':'relu'},"
+                                + "{'type':'flatten'},{'type':'rescale','scale':0.01,'offset':-0.2},"
+                                + "{'type':'dense','units':4,'activation':'softmax'}"),
                 spec("a flatten read by the softmax itself keeps PyTorch's order", "[1,5,2]",
                         "{'type':'flatten'},{'type':'activation','activation':'softmax'}"),
                 spec("dense layers and a residual block on a flat input", "[12]",

@@ -31,9 +31,17 @@ public final class LayerSpec {
     private final double rate;
     private final Activation activation;
     private final List<LayerSpec> layers;
+    private final double scale;
+    private final double offset;
 
     private LayerSpec(LayerType type, String name, int units, int filters, int kernel, int stride, boolean samePadding,
                       int pool, int padding, double rate, Activation activation, List<LayerSpec> layers) {
+        this(type, name, units, filters, kernel, stride, samePadding, pool, padding, rate, activation, layers, 1, 0);
+    }
+
+    private LayerSpec(LayerType type, String name, int units, int filters, int kernel, int stride, boolean samePadding,
+                      int pool, int padding, double rate, Activation activation, List<LayerSpec> layers,
+                      double scale, double offset) {
         this.type = type;
         this.name = name;
         this.units = units;
@@ -46,6 +54,8 @@ public final class LayerSpec {
         this.rate = rate;
         this.activation = activation;
         this.layers = layers;
+        this.scale = scale;
+        this.offset = offset;
     }
 
     private static LayerSpec of(LayerType type) {
@@ -93,27 +103,41 @@ public final class LayerSpec {
         return new LayerSpec(LayerType.ZEROPAD2D, null, 0, 0, 0, 1, false, 0, padding, 0, Activation.LINEAR, List.of());
     }
 
+    /**
+     * {@code y = x·scale + offset} on every value, as Keras' {@code Rescaling} layer: how a model states the input
+     * range it was trained on (x/255 → [0,1] models need none; a model trained on 0–255 pixels starts with scale 255,
+     * one trained on {@code (x/255 − 0.1307)/0.3081} with scale 1/0.3081 and offset −0.1307/0.3081).
+     */
+    public static LayerSpec rescale(double scale, double offset) {
+        if (!Double.isFinite(scale) || !Double.isFinite(offset) || scale == 0) {
+            throw new ModelSpecException("rescale: \"scale\" must be a finite non-zero number and \"offset\" finite, got "
+                    + scale + " and " + offset);
+        }
+        return new LayerSpec(LayerType.RESCALE, null, 0, 0, 0, 1, false, 0, 0, 0, Activation.LINEAR, List.of(), scale, offset);
+    }
+
     public static LayerSpec residual(List<LayerSpec> body, Activation after) {
         return new LayerSpec(LayerType.RESIDUAL, null, 0, 0, 0, 1, false, 0, 0, 0, after, List.copyOf(body));
     }
 
     /** The same layer with another stride (convolutions and pooling). */
     public LayerSpec withStride(int s) {
-        return new LayerSpec(type, name, units, filters, kernel, s, samePadding, pool, padding, rate, activation, layers);
+        return new LayerSpec(type, name, units, filters, kernel, s, samePadding, pool, padding, rate, activation, layers, scale, offset);
     }
 
     /** The same convolution with "same" padding (output size = ceil(input / stride)). */
     public LayerSpec withSamePadding(boolean same) {
-        return new LayerSpec(type, name, units, filters, kernel, stride, same, pool, padding, rate, activation, layers);
+        return new LayerSpec(type, name, units, filters, kernel, stride, same, pool, padding, rate, activation, layers, scale, offset);
     }
 
     /** The same layer under another name. */
     public LayerSpec withName(String n) {
-        return new LayerSpec(type, n, units, filters, kernel, stride, samePadding, pool, padding, rate, activation, layers);
+        return new LayerSpec(type, n, units, filters, kernel, stride, samePadding, pool, padding, rate, activation, layers, scale, offset);
     }
 
     LayerSpec withLayers(List<LayerSpec> body) {
-        return new LayerSpec(type, name, units, filters, kernel, stride, samePadding, pool, padding, rate, activation, List.copyOf(body));
+        return new LayerSpec(type, name, units, filters, kernel, stride, samePadding, pool, padding, rate, activation, List.copyOf(body),
+                scale, offset);
     }
 
     public LayerType type() {
@@ -162,6 +186,16 @@ public final class LayerSpec {
         return activation;
     }
 
+    /** The factor of a {@link LayerType#RESCALE} layer (1 for other layers). */
+    public double scale() {
+        return scale;
+    }
+
+    /** The offset of a {@link LayerType#RESCALE} layer, added after scaling (0 for other layers). */
+    public double offset() {
+        return offset;
+    }
+
     /** The body of a residual block; empty for other layers. */
     public List<LayerSpec> layers() {
         return Collections.unmodifiableList(layers);
@@ -187,6 +221,7 @@ public final class LayerSpec {
             Map.entry(LayerType.BATCHNORM, Set.of()),
             Map.entry(LayerType.ACTIVATION, Set.of("activation")),
             Map.entry(LayerType.ZEROPAD2D, Set.of("padding")),
+            Map.entry(LayerType.RESCALE, Set.of("scale", "offset")),
             Map.entry(LayerType.RESIDUAL, Set.of("layers", "activation")));
 
     /**
@@ -257,6 +292,20 @@ public final class LayerSpec {
             case ZEROPAD2D:
                 l = zeroPad(positive(m, "padding", at, -1));
                 break;
+            case RESCALE: {
+                Object sc = m.get("scale");
+                Object off = m.getOrDefault("offset", 0);
+                if (!(sc instanceof Number) || !(off instanceof Number)) {
+                    throw new ModelSpecException(at + ": needs a number \"scale\" and optionally a number \"offset\", e.g."
+                            + " {\"type\": \"rescale\", \"scale\": 255}");
+                }
+                try {
+                    l = rescale(((Number) sc).doubleValue(), ((Number) off).doubleValue());
+                } catch (ModelSpecException e) {
+                    throw new ModelSpecException(at + ": " + e.getMessage());
+                }
+                break;
+            }
             case RESIDUAL: {
                 Object body = m.get("layers");
                 if (!(body instanceof List) || ((List<?>) body).isEmpty()) {
@@ -330,6 +379,10 @@ public final class LayerSpec {
             case ZEROPAD2D:
                 m.put("padding", padding);
                 break;
+            case RESCALE:
+                m.put("scale", scale);
+                m.put("offset", offset);
+                break;
             case RESIDUAL: {
                 List<Object> body = new ArrayList<>();
                 for (LayerSpec l : layers) body.add(l.toJson());
@@ -353,6 +406,7 @@ public final class LayerSpec {
             case DROPOUT: return "dropout " + rate;
             case ACTIVATION: return activation.jsonName();
             case ZEROPAD2D: return "zeropad2d " + padding;
+            case RESCALE: return "rescale ×" + (float) scale + (offset != 0 ? (offset > 0 ? " +" : " ") + (float) offset : "");
             case RESIDUAL: return "residual (" + layers.size() + " layers) " + activation.jsonName();
             default: return type.jsonName();
         }

@@ -24,6 +24,8 @@ public enum LayerType {
     ACTIVATION("activation"),
     /** Zero padding on every side: {@code padding} pixels. */
     ZEROPAD2D("zeropad2d"),
+    /** {@code y = x·scale + offset} on every value: {@code scale}, {@code offset} (0); how a model states its input range. */
+    RESCALE("rescale"),
     /** A residual block: {@code layers} (the body) added to the input, projected by a 1×1 convolution when shapes differ; {@code activation} after the sum. */
     RESIDUAL("residual");
 

@@ -58,6 +58,21 @@ class ModelSpecTest {
     }
 
     @Test
+    void aRescaleLayerRoundTripsAndRefusesAZeroScale() {
+        ModelSpec spec = ModelSpec.parse("{\"name\":\"x\",\"input\":[28,28,1],\"layers\":["
+                + "{\"type\":\"rescale\",\"scale\":3.2457,\"offset\":-0.4242},{\"type\":\"flatten\"},"
+                + "{\"type\":\"dense\",\"units\":10,\"activation\":\"softmax\"}]}");
+        assertEquals(3.2457, spec.layers().get(0).scale());
+        assertEquals(-0.4242, spec.layers().get(0).offset());
+        assertEquals(spec, ModelSpec.parse(spec.toJson()));
+        assertEquals(7850, spec.parameterCount());
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse(
+                "{\"name\":\"x\",\"input\":[784],\"layers\":[{\"type\":\"rescale\",\"scale\":0},"
+                        + "{\"type\":\"dense\",\"units\":10,\"activation\":\"softmax\"}]}"));
+        assertTrue(e.getMessage().contains("layer 1") && e.getMessage().contains("scale"), e.getMessage());
+    }
+
+    @Test
     void unknownLayerTypeIsNamedWithItsPosition() {
         ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelSpec.parse(
                 "{\"name\":\"x\",\"input\":[28,28,1],\"layers\":[{\"type\":\"flatten\"},{\"type\":\"lstm\"}]}"));

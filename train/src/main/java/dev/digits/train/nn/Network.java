@@ -125,6 +125,11 @@ public final class Network {
                 int p = l.padding();
                 return new LambdaBlock(list -> new NDList(zeroPad(list.singletonOrThrow(), p)), l.name());
             }
+            case RESCALE: {
+                float scale = (float) l.scale();
+                float offset = (float) l.offset();
+                return new LambdaBlock(list -> new NDList(list.singletonOrThrow().mul(scale).add(offset)), l.name());
+            }
             case RESIDUAL: {
                 SequentialBlock body = new SequentialBlock();
                 for (LayerSpec b : l.layers()) add(body, b, false);
