@@ -63,7 +63,22 @@ public final class OnnxRuntimeModel implements LoadedModel {
      */
     public static OnnxRuntimeModel open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("ONNX file " + file + " does not exist");
-        return open(Files.readAllBytes(file), file.toString());
+        // By path, so that ONNX Runtime finds external data files beside the model.
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            return new OnnxRuntimeModel(env.createSession(file.toString(), options));
+        } catch (OrtException e) {
+            throw new IOException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A Digits network run in ONNX Runtime as its float32 ONNX export (default layout), held in memory: the engine-free
+     * way to compute a spec's answers outside training.
+     */
+    public static OnnxRuntimeModel of(dev.digits.convert.ExportSource network) throws IOException {
+        return open(new OnnxExporter().toModel(network, dev.digits.convert.ExportOptions.builder().build()).toByteArray(),
+                network.spec().name());
     }
 
     /**

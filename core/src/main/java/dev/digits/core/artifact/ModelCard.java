@@ -39,6 +39,7 @@ public final class ModelCard {
     private final Map<String, Object> training;
     private final Map<String, Object> provenance;
     private final List<Object> history;
+    private final ImportSource source;
 
     /**
      * Test-set figures: top-1 accuracy, loss, image count, per-class recall and precision (by label), confusion matrix
@@ -85,6 +86,7 @@ public final class ModelCard {
         this.training = Collections.unmodifiableMap(new LinkedHashMap<>(b.training));
         this.provenance = Collections.unmodifiableMap(new LinkedHashMap<>(b.provenance));
         this.history = List.copyOf(b.history);
+        this.source = b.source;
     }
 
     /** A card for {@code spec} with the MNIST input contract and digit labels, to fill in with the builder. */
@@ -114,6 +116,7 @@ public final class ModelCard {
         b.training = new LinkedHashMap<>(training);
         b.provenance = new LinkedHashMap<>(provenance);
         b.history = new ArrayList<>(history);
+        b.source = source;
         return b;
     }
 
@@ -166,6 +169,7 @@ public final class ModelCard {
         if (m.get("training") != null) b.training(copy(Fields.object(m.get("training"), "training")));
         if (m.get("provenance") != null) b.provenance(copy(Fields.object(m.get("provenance"), "provenance")));
         if (m.get("history") != null) b.history = new ArrayList<>(Fields.list(m.get("history"), "history"));
+        if (m.get("source") != null) b.source(ImportSource.fromJson(m.get("source"), spec.inputShape()));
         return b.build();
     }
 
@@ -240,6 +244,7 @@ public final class ModelCard {
         if (weightsSha256 != null) m.put("weightsSha256", weightsSha256);
         if (!provenance.isEmpty()) m.put("provenance", provenance);
         if (!history.isEmpty()) m.put("history", history);
+        if (source != null) m.put("source", source.toJson());
         return m;
     }
 
@@ -293,6 +298,11 @@ public final class ModelCard {
         return provenance;
     }
 
+    /** Where an imported model came from; empty for models Digits trained. */
+    public java.util.Optional<ImportSource> source() {
+        return java.util.Optional.ofNullable(source);
+    }
+
     /** Loss and accuracy per epoch, as the trainer recorded them. */
     public List<Object> history() {
         return history;
@@ -311,6 +321,7 @@ public final class ModelCard {
         private Map<String, Object> training = new LinkedHashMap<>();
         private Map<String, Object> provenance = new LinkedHashMap<>();
         private List<Object> history = new ArrayList<>();
+        private ImportSource source;
 
         private Builder() {
         }
@@ -352,6 +363,12 @@ public final class ModelCard {
 
         public Builder provenance(Map<String, Object> v) {
             provenance = new LinkedHashMap<>(v);
+            return this;
+        }
+
+        /** Records the file an imported model came from. */
+        public Builder source(ImportSource v) {
+            source = v;
             return this;
         }
 

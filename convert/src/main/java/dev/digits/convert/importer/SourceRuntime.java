@@ -1,0 +1,42 @@
+package dev.digits.convert.importer;
+
+import dev.digits.convert.onnx.OnnxRuntimeModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The original file running in its own runtime, fed its own input values (already in its contract). */
+interface SourceRuntime {
+    /** The runtime's name, for the report and the card. */
+    String name();
+
+    /**
+     * The file's outputs for {@code n} examples of 784 values each, row-major (for one channel every layout holds
+     * the pixels in this order).
+     */
+    float[][] run(float[] values, int n) throws IOException;
+
+    /** An ONNX file in ONNX Runtime, opened by path so that its external data is found. */
+    static SourceRuntime onnx(Path file, SourceInput input) {
+        return new SourceRuntime() {
+            @Override
+            public String name() {
+                return "ONNX Runtime";
+            }
+
+            @Override
+            public float[][] run(float[] values, int n) throws IOException {
+                try (OnnxRuntimeModel m = OnnxRuntimeModel.open(file)) {
+                    // A file whose batch dimension is fixed at 1 takes one image per run.
+                    if (input.dims()[0] != 1) return m.predict(values, n);
+                    float[][] out = new float[n][];
+                    int size = values.length / n;
+                    for (int i = 0; i < n; i++) {
+                        out[i] = m.predict(java.util.Arrays.copyOfRange(values, i * size, (i + 1) * size), 1)[0];
+                    }
+                    return out;
+                }
+            }
+        };
+    }
+}
