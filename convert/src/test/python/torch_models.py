@@ -158,6 +158,11 @@ def main():
                     size_threshold=0)
     report["torch-resnet-nhwc.onnx"] = accuracy(res, test_x, test_y, inverted)
 
+    # 4. An operator Digits has no form for (LeakyReLU), untrained: the import must refuse it, naming it.
+    leaky = nn.Sequential(nn.Conv2d(1, 4, 3), nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
+    torch.onnx.export(leaky.eval(), torch.zeros(1, 1, 28, 28), os.path.join(out, "torch-leaky-relu.onnx"), opset_version=13,
+                      input_names=["input"], output_names=["logits"])
+
     with open(os.path.join(out, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
 
