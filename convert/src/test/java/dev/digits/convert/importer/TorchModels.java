@@ -16,16 +16,18 @@ import java.util.concurrent.TimeUnit;
  * python3-torch and python3-onnx): small MNIST models trained on different input contracts. Generated once per
  * build into {@code target/torch-import-models} and reused while the script is unchanged.
  */
-final class TorchModels {
-    private static final Path SCRIPT = Path.of("src/test/python/torch_models.py");
-    private static final Path DIR = Path.of("target/torch-import-models");
+public final class TorchModels {
+    /** The convert module's directory, from its own tests or from a sibling module's (the CLI's). */
+    private static final Path MODULE = Files.isDirectory(Path.of("src/test/python")) ? Path.of(".") : Path.of("../convert");
+    private static final Path SCRIPT = MODULE.resolve("src/test/python/torch_models.py");
+    private static final Path DIR = MODULE.resolve("target/torch-import-models");
     private static boolean ready;
 
     private TorchModels() {
     }
 
     /** The directory holding the files and {@code report.json} (PyTorch's own test accuracy of each). */
-    static synchronized Path dir() throws IOException, InterruptedException {
+    public static synchronized Path dir() throws IOException, InterruptedException {
         if (ready) return DIR;
         String hash = Digests.sha256(SCRIPT);
         Path stamp = DIR.resolve("script.sha256");
@@ -49,7 +51,7 @@ final class TorchModels {
     }
 
     /** PyTorch's test accuracy of {@code file}, as the script measured it. */
-    static double accuracy(String file) throws IOException, InterruptedException {
+    public static double accuracy(String file) throws IOException, InterruptedException {
         Map<String, Object> report = Json.parseObject(Files.readString(dir().resolve("report.json"), StandardCharsets.UTF_8));
         return ((Number) report.get(file)).doubleValue();
     }
