@@ -64,6 +64,14 @@ class ImportedModelWorkflowTest {
         ModelArtifact artifact = ModelArtifact.open(model);
         assertEquals(3, artifact.manifest().orElseThrow().entries().size());
         assertTrue(artifact.card().source().isPresent());
+        // Every exported file says where the model came from and what the original expected.
+        Path exports = model.resolve("export");
+        String tfjs = Files.readString(exports.resolve("tfjs").resolve("model.json"));
+        assertTrue(tfjs.contains("\"source\"") && tfjs.contains("(x/255 − 0.1307)/0.3081, light ink on dark"), tfjs);
+        for (String file : new String[] {"torch-cnn.onnx", "torch-cnn.tflite"}) {
+            String bytes = new String(Files.readAllBytes(exports.resolve(file)), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(bytes.contains("torch-example-normalized.onnx") && bytes.contains("(x/255 − 0.1307)/0.3081"), file);
+        }
 
         ImageSet test = TestData.mnist().test();
         try (DigitsServer server = DigitsServer.start(ServerConfig.builder().host("127.0.0.1").port(0).accessLog(false)

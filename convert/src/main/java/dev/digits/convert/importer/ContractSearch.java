@@ -55,22 +55,7 @@ final class ContractSearch {
 
     /** The contract in words, e.g. {@code (x/255 − 0.1307)/0.3081, light ink on dark}. */
     static String describe(InputContract c) {
-        String range;
-        if (c.mean() != 0f || c.std() != 1f) {
-            String base = c.low() == 0f && c.high() == 1f ? "x/255" : "[" + fmt(c.low()) + "," + fmt(c.high()) + "]";
-            range = "(" + base + " − " + fmt(c.mean()) + ")/" + fmt(c.std());
-        } else if (c.low() == 0f && c.high() == 1f) {
-            range = "[0,1] (x/255)";
-        } else if (c.low() == 0f && c.high() == 255f) {
-            range = "[0,255]";
-        } else {
-            range = "[" + fmt(c.low()) + "," + fmt(c.high()) + "]";
-        }
-        return range + ", " + (c.polarity() == Polarity.LIGHT_ON_DARK ? "light ink on dark" : "dark ink on light");
-    }
-
-    private static String fmt(float v) {
-        return v == Math.rint(v) ? Integer.toString((int) v) : Float.toString(v);
+        return c.valuesInWords();
     }
 
     /**

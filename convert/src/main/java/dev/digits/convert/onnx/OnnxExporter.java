@@ -187,6 +187,7 @@ public final class OnnxExporter implements Exporter {
         if (!card.provenance().isEmpty()) meta.put("provenance", Json.write(card.provenance()));
         if (!card.training().isEmpty()) meta.put("training", Json.write(card.training()));
         if (card.weightsSha256() != null) meta.put("weights_sha256", card.weightsSha256());
+        card.source().ifPresent(src -> meta.put("source", Json.write(src.summary())));
         return meta;
     }
 

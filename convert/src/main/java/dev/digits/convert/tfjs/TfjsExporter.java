@@ -138,6 +138,7 @@ public final class TfjsExporter implements Exporter {
         m.put("labels", model.labels());
         m.put("input", input);
         m.put("preprocessing", preprocessing);
+        card.source().ifPresent(src -> m.put("source", src.summary()));
         m.put("output", output);
         m.put("quantization", options.quantization().id());
         m.put("version", options.version());

@@ -71,7 +71,7 @@ public final class TfliteExporter implements Exporter {
         boolean image = options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
         TfliteMetadata.Description d = new TfliteMetadata.Description(
                 spec.name(),
-                describe(spec, options),
+                describe(spec, options) + model.card().source().map(src -> " " + src.describe()).orElse(""),
                 options.version(),
                 options.author(),
                 inputDescription(g, spec, model.card().input()),
@@ -120,7 +120,7 @@ public final class TfliteExporter implements Exporter {
             case DYNAMIC_INT8 -> "int8 weights, float activations (dynamic-range quantization)";
             case FULL_INT8 -> "int8 weights and activations (full-integer quantization)";
         };
-        return base + " Trained with Digits; " + q + ".";
+        return base + " Made with Digits; " + q + ".";
     }
 
     private static String inputDescription(Graph g, ModelSpec spec, dev.digits.core.artifact.InputContract contract) {

@@ -30,6 +30,29 @@ public record ImportSource(String file, String sha256, String format, String pro
         verification = verification == null ? Map.of() : Map.copyOf(verification);
     }
 
+    /**
+     * One sentence for exported files' metadata: where the model came from, what that file expects and answers, and
+     * that this model applies the file's input scaling itself.
+     */
+    public String describe() {
+        return "Imported from " + file + " (" + format + ", " + producer + ", sha256 " + sha256.substring(0, 12) + "), which expects "
+                + input.valuesInWords() + " and answers " + outputs + "; this model applies that input scaling in its first"
+                + " layer and answers probabilities, so it is fed Digits' usual input.";
+    }
+
+    /** The fields exported files' metadata carries. */
+    public Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", file);
+        m.put("sha256", sha256);
+        m.put("format", format);
+        m.put("producer", producer);
+        m.put("expects", input.valuesInWords());
+        m.put("answers", outputs);
+        m.put("note", "the file's input scaling is the first layer of this model; feed it as the input section says");
+        return m;
+    }
+
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", file);

@@ -114,6 +114,24 @@ public record InputContract(int height, int width, int channels, float low, floa
         return ((low + v * (high - low)) - mean) / std;
     }
 
+    /** The values this contract feeds, in words: e.g. {@code (x/255 − 0.1307)/0.3081, light ink on dark}. */
+    public String valuesInWords() {
+        String range;
+        if (mean != 0f || std != 1f) {
+            String base = low == 0f && high == 1f ? "x/255" : "[" + number(low) + "," + number(high) + "]";
+            range = "(" + base + " − " + number(mean) + ")/" + number(std);
+        } else if (low == 0f && high == 1f) {
+            range = "[0,1] (x/255)";
+        } else {
+            range = "[" + number(low) + "," + number(high) + "]";
+        }
+        return range + ", " + (polarity == Polarity.LIGHT_ON_DARK ? "light ink on dark" : "dark ink on light");
+    }
+
+    private static String number(float v) {
+        return v == Math.rint(v) ? Integer.toString((int) v) : Float.toString(v);
+    }
+
     /** Whether the model's input is the plain x/255 scaling, with no normalisation. */
     public boolean isUnitRange() {
         return low == 0f && high == 1f && mean == 0f && std == 1f;
