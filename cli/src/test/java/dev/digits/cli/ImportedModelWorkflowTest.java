@@ -88,6 +88,15 @@ class ImportedModelWorkflowTest {
             }
             assertTrue(right >= 17, right + " of 20 test digits answered right through the server");
         }
+
+        // Transfer learning starts from the imported network, its input scaling included.
+        Path images = dev.digits.train.transfer.ImageFolders.writeDigits(dir.resolve("shapes"), java.util.Map.of("circle", 0, "stick", 1), 20);
+        Path retrained = dir.resolve("retrained");
+        CliTest.Run retrain = run("retrain", "--base", model.toString(), "--data", images.toString(), "--epochs", "2",
+                "--learning-rate", "0.01", "--output", retrained.toString());
+        assertEquals(0, retrain.code(), retrain.err() + retrain.out());
+        dev.digits.core.model.LayerSpec first = ModelArtifact.open(retrained).spec().layers().get(0);
+        assertEquals(artifact.spec().layers().get(0).toJson(), first.toJson());
     }
 
     @Test
