@@ -57,8 +57,15 @@ final class NetworkBuilder {
         /** For a FLAT value made by flattening a channels-last image: that image (spec shape); otherwise null. */
         final Shape flattenedFrom;
         final int length;
+        /** Which node of the network this is: shared by views of the same numbers in another layout. */
+        final Object node;
 
         private Value(Value parent, LayerSpec layer, Shape shape, Layout layout, Shape flattenedFrom) {
+            this(parent, layer, shape, layout, flattenedFrom, new Object());
+        }
+
+        private Value(Value parent, LayerSpec layer, Shape shape, Layout layout, Shape flattenedFrom, Object node) {
+            this.node = node;
             this.parent = parent;
             this.layer = layer;
             this.shape = shape;
@@ -78,7 +85,7 @@ final class NetworkBuilder {
 
         /** The same numbers seen in another layout (a transpose the spec does not need). */
         Value relabel(Layout l) {
-            return new Value(parent, layer, shape, l, flattenedFrom);
+            return new Value(parent, layer, shape, l, flattenedFrom, node);
         }
     }
 
@@ -244,7 +251,8 @@ final class NetworkBuilder {
     }
 
     Value zeroPad(Value x, String hint, int p) {
-        requireImage(x, "padding " + hint);
+        // Padding is the same operation in either layout.
+        if (x.shape.isFlat()) throw new ImportException("padding " + hint + " needs an image input but gets a vector of " + x.shape.size());
         Shape out = Shape.image(x.shape.channels(), x.shape.height() + 2 * p, x.shape.width() + 2 * p);
         return new Value(x, LayerSpec.zeroPad(p).withName(name(hint, "zeropad2d")), out, x.layout, null);
     }
@@ -410,16 +418,16 @@ final class NetworkBuilder {
     }
 
     private static Value commonAncestor(Value a, Value b) {
-        IdentityHashMap<Value, Boolean> seen = new IdentityHashMap<>();
-        for (Value v = a; v != null; v = v.parent) seen.put(v, true);
-        for (Value v = b; v != null; v = v.parent) if (seen.containsKey(v)) return v;
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
+        for (Value v = a; v != null; v = v.parent) seen.put(v.node, true);
+        for (Value v = b; v != null; v = v.parent) if (seen.containsKey(v.node)) return v;
         throw new ImportException("two values of the graph share no input");
     }
 
     /** The layers from {@code from} (exclusive; null for the input) to {@code to}. */
     private static List<LayerSpec> path(Value from, Value to) {
         Deque<LayerSpec> out = new ArrayDeque<>();
-        for (Value v = to; v != from && v.parent != null; v = v.parent) out.addFirst(v.layer);
+        for (Value v = to; (from == null || v.node != from.node) && v.parent != null; v = v.parent) out.addFirst(v.layer);
         return new ArrayList<>(out);
     }
 

@@ -693,7 +693,7 @@ final class OnnxGraphReader {
             }
         }
         if (location == null) throw new InvalidInputException("tensor '" + t.getName() + "' is stored outside the file but names no location");
-        Path dir = file.toAbsolutePath().getParent();
+        Path dir = file.toAbsolutePath().normalize().getParent();
         Path data = dir.resolve(location).normalize();
         // The location comes from the file: it may not reach outside the model's directory.
         if (!data.startsWith(dir) || !Files.isRegularFile(data)) {

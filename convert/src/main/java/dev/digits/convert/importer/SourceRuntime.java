@@ -16,6 +16,32 @@ interface SourceRuntime {
      */
     float[][] run(float[] values, int n) throws IOException;
 
+    /**
+     * A TFLite file in the TFLite interpreter, or null when the interpreter here cannot load it (operator versions
+     * newer than it knows): such a file is still imported, checked by its accuracy.
+     */
+    static SourceRuntime tflite(Path file) {
+        String version = dev.digits.convert.tflite.TfliteRuntime.load();
+        try (dev.digits.convert.LoadedModel probe = new dev.digits.convert.tflite.TfliteExporter().load(file, null)) {
+            probe.predict(new float[784], 1);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return new SourceRuntime() {
+            @Override
+            public String name() {
+                return "the TFLite " + version + " interpreter";
+            }
+
+            @Override
+            public float[][] run(float[] values, int n) throws IOException {
+                try (dev.digits.convert.LoadedModel m = new dev.digits.convert.tflite.TfliteExporter().load(file, null)) {
+                    return m.predict(values, n);
+                }
+            }
+        };
+    }
+
     /** An ONNX file in ONNX Runtime, opened by path so that its external data is found. */
     static SourceRuntime onnx(Path file, SourceInput input) {
         return new SourceRuntime() {
