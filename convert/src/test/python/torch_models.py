@@ -93,6 +93,23 @@ class ChannelsLastResNet(nn.Module):
         return F.softmax(self.fc(x), dim=1)
 
 
+class KerasStyleNet(nn.Module):
+    """The shape tf2onnx gives a Keras model: channels-last input of 0–255 pixels scaled inside the graph (Div),
+    transposes around the convolutions, a channels-last flatten, and a dense layer as MatMul + Add."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 5)
+        self.w = nn.Parameter(torch.randn(12 * 12 * 8, 10) * 0.01)
+        self.b = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        x = (x / 255.0).permute(0, 3, 1, 2)
+        x = F.max_pool2d(F.relu(self.conv(x)), 2)
+        x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
+        return torch.matmul(x, self.w) + self.b
+
+
 def train(model, images, labels, transform, epochs, lr, nll=False):
     torch.manual_seed(1)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -158,7 +175,15 @@ def main():
                     size_threshold=0)
     report["torch-resnet-nhwc.onnx"] = accuracy(res, test_x, test_y, inverted)
 
-    # 4. An operator Digits has no form for (LeakyReLU), untrained: the import must refuse it, naming it.
+    # 4. tf2onnx's shape of a Keras model (see KerasStyleNet), trained on 0–255 pixels, opset 13.
+    nhwc255 = lambda x: x.unsqueeze(3)
+    keras = KerasStyleNet()
+    train(keras, train_x, train_y, nhwc255, 1, 2e-3)
+    torch.onnx.export(keras, torch.zeros(1, 28, 28, 1), os.path.join(out, "torch-keras-style.onnx"), opset_version=13,
+                      input_names=["input_1"], output_names=["dense"], dynamic_axes={"input_1": {0: "n"}})
+    report["torch-keras-style.onnx"] = accuracy(keras, test_x, test_y, nhwc255)
+
+    # 5. An operator Digits has no form for (LeakyReLU), untrained: the import must refuse it, naming it.
     leaky = nn.Sequential(nn.Conv2d(1, 4, 3), nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
     torch.onnx.export(leaky.eval(), torch.zeros(1, 1, 28, 28), os.path.join(out, "torch-leaky-relu.onnx"), opset_version=13,
                       input_names=["input"], output_names=["logits"])

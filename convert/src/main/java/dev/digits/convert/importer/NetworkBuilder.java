@@ -303,13 +303,18 @@ final class NetworkBuilder {
         return out;
     }
 
+    /** Whether {@code x·scale + offset} is the identity to float32 precision. */
+    static boolean isIdentity(double scale, double offset) {
+        return Math.abs(scale - 1) < 1e-6 && Math.abs(offset) < 1e-6;
+    }
+
     /** {@code y = x·scale + offset}; merged into a rescaling right before it. */
     Value rescale(Value x, String hint, double scale, double offset) {
-        if (scale == 1 && offset == 0) return x;
+        if (isIdentity(scale, offset)) return x;
         if (x.layer != null && x.layer.type() == LayerType.RESCALE) {
             double s = x.layer.scale() * scale;
             double o = x.layer.offset() * scale + offset;
-            if (s == 1 && o == 0) return x.parent;
+            if (isIdentity(s, o)) return x.parent;
             return new Value(x.parent, LayerSpec.rescale(s, o).withName(x.layer.name()), x.shape, x.layout, x.flattenedFrom);
         }
         return new Value(x, LayerSpec.rescale(scale, offset).withName(name(hint, "rescale")), x.shape, x.layout, x.flattenedFrom);
@@ -473,7 +478,11 @@ final class NetworkBuilder {
             List<LayerSpec> layers = new ArrayList<>(spec.layers());
             LayerSpec first = layers.get(0);
             if (first.type() == LayerType.RESCALE) {
-                layers.set(0, LayerSpec.rescale(scale * first.scale(), offset * first.scale() + first.offset()).withName(first.name()));
+                double s = scale * first.scale();
+                double o = offset * first.scale() + first.offset();
+                // A contract of 0–255 pixels meeting the file's own division by 255 cancels out, to float precision.
+                if (isIdentity(s, o)) layers.remove(0);
+                else layers.set(0, LayerSpec.rescale(s, o).withName(first.name()));
             } else {
                 String n = "input_rescale";
                 for (ModelSpec.Node node : spec.nodes()) if (node.layer().name().equals(n)) n = "input_rescale_0";

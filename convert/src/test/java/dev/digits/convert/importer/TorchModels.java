@@ -57,6 +57,6 @@ public final class TorchModels {
     }
 
     static List<String> trained() {
-        return List.of("torch-example-normalized.onnx", "torch-mlp-255.onnx", "torch-resnet-nhwc.onnx");
+        return List.of("torch-example-normalized.onnx", "torch-mlp-255.onnx", "torch-resnet-nhwc.onnx", "torch-keras-style.onnx");
     }
 }
