@@ -162,7 +162,7 @@ public final class ModelImporter {
      */
     public static Analysis analyse(Path file, String name, InputContract given, ImageSet test, Consumer<String> log) throws IOException {
         SourceFormat format = SourceFormat.of(file);
-        Source src = read(file, format, name);
+        Source src = read(file, format, name, log);
         ImportedNetwork imported = src.network();
         if (imported.network().spec().classes() != 10) {
             throw new ImportException(file.getFileName() + " answers " + imported.network().spec().classes() + " classes; Digits imports"
@@ -285,8 +285,10 @@ public final class ModelImporter {
      */
     public static final double MIN_AGREEMENT = 0.97;
 
-    private static Source read(Path file, SourceFormat format, String name) throws IOException {
+    private static Source read(Path file, SourceFormat format, String name, Consumer<String> log) throws IOException {
         switch (format) {
+            case TFJS:
+                return TfjsModelReader.read(file, name, log);
             case ONNX: {
                 var model = OnnxGraphReader.parse(file);
                 ImportedNetwork net = OnnxGraphReader.read(file, model, name);
@@ -301,8 +303,8 @@ public final class ModelImporter {
                         SourceRuntime.tflite(file), !TfliteGraphReader.hasInt8Weights(model));
             }
             default:
-                throw new ImportException(file.getFileName() + " is a " + format.id() + " file; this version of Digits imports ONNX"
-                        + " and TFLite files so far");
+                throw new ImportException(file.getFileName() + " is a " + format.id() + " file; this version of Digits imports ONNX,"
+                        + " TFLite and TF.js LayersModel files so far (Keras: convert it to TF.js or ONNX first)");
         }
     }
 

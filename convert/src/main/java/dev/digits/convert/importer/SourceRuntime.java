@@ -1,6 +1,8 @@
 package dev.digits.convert.importer;
 
 import dev.digits.convert.onnx.OnnxRuntimeModel;
+import dev.digits.convert.tfjs.TfjsLoadedModel;
+import dev.digits.convert.tfjs.TfjsRuntime;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,6 +63,28 @@ interface SourceRuntime {
                         out[i] = m.predict(java.util.Arrays.copyOfRange(values, i * size, (i + 1) * size), 1)[0];
                     }
                     return out;
+                }
+            }
+        };
+    }
+
+    /**
+     * A TF.js model.json loaded by {@code tf.loadLayersModel} in TF.js under node ({@link TfjsRuntime}), fed the
+     * values as they are.
+     *
+     * @param name the runtime as the report names it, e.g. {@code TensorFlow.js 4.22.0 (wasm)}
+     */
+    static SourceRuntime tfjs(Path modelJson, String name) {
+        return new SourceRuntime() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public float[][] run(float[] values, int n) throws IOException {
+                try (TfjsLoadedModel m = TfjsRuntime.locate().load(modelJson)) {
+                    return m.predictValues(values, n);
                 }
             }
         };

@@ -149,7 +149,19 @@ public final class TfjsLoadedModel implements LoadedModel {
     }
 
     @Override
-    public synchronized float[][] predict(float[] pixels, int n) {
+    public float[][] predict(float[] pixels, int n) {
+        return run(pixels, n, true);
+    }
+
+    /**
+     * The model's outputs for {@code n} inputs given in the model's own input units (not Digits' [0,1] pixels): a
+     * model taking int32 gets each value rounded to the nearest integer.
+     */
+    public float[][] predictValues(float[] values, int n) {
+        return run(values, n, false);
+    }
+
+    private synchronized float[][] run(float[] pixels, int n, boolean unitPixels) {
         if (closed) throw new IllegalStateException("the TF.js model " + modelJson + " is closed");
         if (pixels.length != n * inputSize) {
             throw new IllegalArgumentException("expected " + n + " × " + inputSize + " values, got " + pixels.length);
@@ -158,7 +170,7 @@ public final class TfjsLoadedModel implements LoadedModel {
         try {
             for (int start = 0; start < n; start += REQUEST_IMAGES) {
                 int count = Math.min(REQUEST_IMAGES, n - start);
-                send(pixels, start * inputSize, count);
+                send(pixels, start * inputSize, count, unitPixels);
                 ByteBuffer r = ByteBuffer.wrap(readFrame(RESULT, "classifying " + count + " images"))
                         .order(ByteOrder.LITTLE_ENDIAN);
                 int got = r.getInt();
@@ -179,12 +191,13 @@ public final class TfjsLoadedModel implements LoadedModel {
         return result;
     }
 
-    private void send(float[] pixels, int offset, int count) throws IOException {
+    private void send(float[] pixels, int offset, int count, boolean unitPixels) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4 + count * inputSize * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(count);
         if (integerInput) {
-            // The file takes 0–255 integers (as tf.browser.fromPixels gives); callers give [0,1].
-            for (int i = 0; i < count * inputSize; i++) b.putFloat(Math.round(pixels[offset + i] * 255f));
+            // The file takes 0–255 integers (as tf.browser.fromPixels gives); predict's callers give [0,1].
+            float scale = unitPixels ? 255f : 1f;
+            for (int i = 0; i < count * inputSize; i++) b.putFloat(Math.round(pixels[offset + i] * scale));
         } else {
             b.asFloatBuffer().put(pixels, offset, count * inputSize);
         }
