@@ -28,7 +28,8 @@ import java.util.stream.Stream;
         description = {"Serve the REST API (/api/v1/predict, /api/v1/models, /openapi.json), model downloads for phones and",
                 "browsers, and the web app at /. Without --models it serves the cnn embedded in this build.",
                 "Administration (upload, activate, roll back) is enabled when DIGITS_ADMIN_TOKEN is set."},
-        footer = {"", "Examples:", "  digits serve", "  digits serve --port 9000", "  digits serve --models models/"})
+        footer = {"", "Examples:", "  digits serve", "  digits serve --port 9000", "  digits serve --models models/",
+                "  digits serve --registry 'jdbc:postgresql://db:5432/digits?user=digits&password=…'"})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -41,6 +42,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--default-model", paramLabel = "NAME", description = "Model answering requests that name none.")
     String defaultModel;
+
+    @Option(names = "--registry", paramLabel = "JDBC_URL",
+            description = "A registry shared by replicas: jdbc:postgresql://HOST:PORT/DB?user=… (default: $DIGITS_REGISTRY)."
+                    + " Uploads, activations and rollbacks on any replica reach all of them; --models then seeds an empty registry.")
+    String registry;
 
     @Option(names = "--no-export", description = "Refuse model directories without a verified ONNX export instead of exporting them first.")
     boolean noExport;
@@ -64,6 +70,7 @@ final class ServeCommand implements Callable<Integer> {
         if (VersionVerifier.holdsMnistTestSet(mnist)) config.verificationData(mnist);
         String token = System.getenv("DIGITS_ADMIN_TOKEN");
         if (token != null && !token.isBlank()) config.adminToken(token);
+        config.registry(registry != null ? registry : System.getenv("DIGITS_REGISTRY"));
         ServerMain.serveUntilStopped(config.build(), System.out);
         return ExitCodes.OK;
     }

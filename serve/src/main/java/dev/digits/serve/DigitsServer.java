@@ -9,6 +9,8 @@ import dev.digits.serve.inference.ModelService;
 import dev.digits.serve.inference.VersionVerifier;
 import dev.digits.serve.registry.EmbeddedModel;
 import dev.digits.serve.registry.ModelRegistry;
+import dev.digits.serve.registry.RegistryWriter;
+import dev.digits.serve.registry.SharedRegistry;
 import io.javalin.Javalin;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
@@ -81,6 +83,9 @@ public final class DigitsServer implements AutoCloseable {
     private final Path temporaryRoot;
     private volatile boolean closing;
 
+    /** The registry shared with other replicas, or null. */
+    private SharedRegistry shared;
+
     private DigitsServer(ServerConfig config, ModelService models, ServerMetrics metrics, Path temporaryRoot) {
         this.temporaryRoot = temporaryRoot;
         this.models = models;
@@ -115,13 +120,28 @@ public final class DigitsServer implements AutoCloseable {
         ModelService.startRuntimeInBackground();
         Path temporaryRoot = null;
         Path root = config.models();
-        if (root == null) {
-            temporaryRoot = Files.createTempDirectory("digits-models-");
+        if (root == null || config.registry() != null) {
+            // With a shared registry this is the server's own copy of it, filled from the database; the models
+            // directory, when given, only seeds a registry that holds no model yet.
+            temporaryRoot = Files.createTempDirectory(config.registry() != null ? "digits-registry-" : "digits-models-");
             root = temporaryRoot;
         }
         ModelRegistry registry = ModelRegistry.open(root);
+        SharedRegistry shared = null;
+        if (config.registry() != null) {
+            try {
+                shared = SharedRegistry.open(config.registry(), registry);
+                if (shared.isEmpty() && config.models() != null) seed(ModelRegistry.open(config.models()), shared, registry);
+            } catch (IOException | RuntimeException e) {
+                if (shared != null) shared.close();
+                deleteTemporaryRoot(temporaryRoot);
+                throw e;
+            }
+        }
+        RegistryWriter writer = shared != null ? shared : registry;
+        SharedRegistry follower = shared;
         ServerMetrics metrics = new ServerMetrics();
-        ModelService models = new ModelService(registry, new VersionVerifier(config.minVerificationAccuracy(),
+        ModelService models = new ModelService(registry, writer, new VersionVerifier(config.minVerificationAccuracy(),
                 config.verificationData()),
                 config.defaultModel(), config.inferenceBatch(), config.inferenceThreads(), config.maxLoadedVersions(),
                 metrics);
@@ -131,8 +151,9 @@ public final class DigitsServer implements AutoCloseable {
         CompletableFuture<Void> loaded = new CompletableFuture<>();
         Thread loading = new Thread(() -> {
             try {
-                if (registry.isEmpty()) addEmbeddedModel(registry);
+                if (registry.isEmpty()) addEmbeddedModel(registry, writer);
                 models.loadAll();
+                if (follower != null) follower.follow(models::follow);
                 Api.prepareJson();
                 loaded.complete(null);
             } catch (Throwable e) {
@@ -144,8 +165,10 @@ public final class DigitsServer implements AutoCloseable {
         DigitsServer server;
         try {
             server = new DigitsServer(config, models, metrics, temporaryRoot);
+            server.shared = shared;
             server.app.start(config.host(), config.port());
         } catch (RuntimeException e) {
+            if (shared != null) shared.close();
             models.close();
             deleteTemporaryRoot(temporaryRoot);
             if (hasCause(e, BindException.class)) {
@@ -200,6 +223,7 @@ public final class DigitsServer implements AutoCloseable {
     }
 
     private void closeModels() {
+        if (shared != null) shared.close();
         models.close();
         deleteTemporaryRoot(temporaryRoot);
     }
@@ -213,7 +237,34 @@ public final class DigitsServer implements AutoCloseable {
         }
     }
 
-    private static void addEmbeddedModel(ModelRegistry registry) throws IOException {
+    /** Copies every version of a models directory into a shared registry that holds none, keeping their latest. */
+    private static void seed(ModelRegistry from, SharedRegistry to, ModelRegistry copy) throws IOException {
+        for (dev.digits.serve.registry.StoredModel m : from.models()) {
+            for (dev.digits.serve.registry.StoredVersion v : m.versions()) {
+                Path staging = copy.newStagingDirectory(m.name());
+                try {
+                    copyTree(v.directory(), staging);
+                    to.commit(m.name(), staging);
+                } finally {
+                    copy.discard(staging);
+                }
+            }
+            to.activate(m.name(), m.latest());
+            LOG.info("seeded the shared registry with '{}' ({} versions) from {}", m.name(), m.versions().size(), from.root());
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+    }
+
+    private static void addEmbeddedModel(ModelRegistry registry, RegistryWriter writer) throws IOException {
         if (!EmbeddedModel.available()) {
             LOG.warn("{} holds no model and this build embeds none: /health answers 503 until a version is uploaded",
                     registry.root());
@@ -222,7 +273,7 @@ public final class DigitsServer implements AutoCloseable {
         Path staging = registry.newStagingDirectory(EmbeddedModel.NAME);
         try {
             EmbeddedModel.copyTo(staging);
-            registry.commit(EmbeddedModel.NAME, staging);
+            writer.commit(EmbeddedModel.NAME, staging);
         } finally {
             registry.discard(staging);
         }

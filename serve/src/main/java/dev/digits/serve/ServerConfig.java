@@ -24,6 +24,7 @@ public final class ServerConfig {
     private final Path models;
     private final String defaultModel;
     private final String adminToken;
+    private final String registry;
     private final long maxBodyBytes;
     private final long maxUploadBytes;
     private final int maxImageSide;
@@ -45,6 +46,7 @@ public final class ServerConfig {
         this.models = b.models;
         this.defaultModel = b.defaultModel;
         this.adminToken = b.adminToken;
+        this.registry = b.registry;
         this.maxBodyBytes = b.maxBodyBytes;
         this.maxUploadBytes = b.maxUploadBytes;
         this.maxImageSide = b.maxImageSide;
@@ -96,6 +98,15 @@ public final class ServerConfig {
     /** The bearer token of the administration API, or null when administration is disabled. */
     public String adminToken() {
         return adminToken;
+    }
+
+    /**
+     * The JDBC URL of a registry shared with other replicas ({@code jdbc:postgresql://HOST:PORT/DB?user=…}), or null
+     * to keep the registry in the models directory alone. With a shared registry the models directory (or a
+     * temporary one) is this server's copy, and seeds the registry when the registry holds no model yet.
+     */
+    public String registry() {
+        return registry;
     }
 
     /** Largest request body accepted on prediction routes, in bytes (default 16 MiB). */
@@ -198,6 +209,7 @@ public final class ServerConfig {
         private Path models;
         private String defaultModel;
         private String adminToken;
+        private String registry;
         private long maxBodyBytes = 16L << 20;
         private long maxUploadBytes = 512L << 20;
         private int maxImageSide = 4096;
@@ -241,6 +253,12 @@ public final class ServerConfig {
         }
 
         /** The administration token (e.g. from {@code DIGITS_ADMIN_TOKEN}); null or empty disables administration. */
+        /** A registry shared with other replicas (a PostgreSQL JDBC URL); null or empty: the models directory alone. */
+        public Builder registry(String jdbcUrl) {
+            this.registry = jdbcUrl == null || jdbcUrl.isBlank() ? null : jdbcUrl;
+            return this;
+        }
+
         public Builder adminToken(String token) {
             if (token != null && !token.isEmpty() && token.length() < 16) {
                 throw new IllegalArgumentException("the admin token must be at least 16 characters; generate one with "

@@ -16,13 +16,15 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ServerMain {
     static final String USAGE = "usage: java -jar digits-server.jar [--port N] [--host ADDRESS] [--models DIR] [--default-model NAME]"
-            + " [--verification-data DIR]\n"
+            + " [--verification-data DIR] [--registry JDBC_URL]\n"
             + "  --port N             port to listen on, 0 for a free one (default 8080)\n"
             + "  --host ADDRESS       address to bind (default 0.0.0.0)\n"
             + "  --models DIR         models exported with `digits export` (default: the embedded cnn)\n"
             + "  --default-model NAME model answering requests that name none\n"
             + "  --verification-data DIR  the MNIST test set uploads are held to their cards on (1,000 digits;\n"
             + "                       default: DIGITS_DATA_DIR's when it holds one, else the 100 packaged)\n"
+            + "  --registry JDBC_URL  a registry shared by replicas, jdbc:postgresql://HOST:PORT/DB?user=… (default:\n"
+            + "                       DIGITS_REGISTRY); --models then only seeds an empty registry\n"
             + "  DIGITS_ADMIN_TOKEN   environment variable: enables the administration API (bearer token)";
 
     private ServerMain() {
@@ -46,6 +48,7 @@ public final class ServerMain {
     static int run(String[] args, PrintStream out, PrintStream err) {
         ServerConfig.Builder config = ServerConfig.builder().host("0.0.0.0").port(8080);
         boolean verificationDataGiven = false;
+        boolean registryGiven = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -60,6 +63,10 @@ public final class ServerMain {
                     case "--host" -> config.host(v);
                     case "--models", "-m" -> config.models(Path.of(v));
                     case "--default-model" -> config.defaultModel(v);
+                    case "--registry" -> {
+                        config.registry(v);
+                        registryGiven = true;
+                    }
                     case "--verification-data" -> {
                         config.verificationData(Path.of(v));
                         verificationDataGiven = true;
@@ -79,6 +86,7 @@ public final class ServerMain {
         }
         String token = System.getenv("DIGITS_ADMIN_TOKEN");
         if (token != null && !token.isBlank()) config.adminToken(token);
+        if (!registryGiven) config.registry(System.getenv("DIGITS_REGISTRY"));
         try {
             serveUntilStopped(config.build(), out);
             return 0;

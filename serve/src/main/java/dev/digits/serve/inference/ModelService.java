@@ -83,6 +83,7 @@ public final class ModelService implements AutoCloseable {
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     /** Every future a loader task will complete, so that closing can fail the ones it will never run. */
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+    private final dev.digits.serve.registry.RegistryWriter writer;
     private final ExecutorService loader;
     private volatile boolean closed;
 
@@ -95,7 +96,17 @@ public final class ModelService implements AutoCloseable {
      */
     public ModelService(ModelRegistry registry, VersionVerifier verifier, String preferredDefault, int maxBatch,
                         int threads, int maxLoaded, BatchObserver observer) {
+        this(registry, registry, verifier, preferredDefault, maxBatch, threads, maxLoaded, observer);
+    }
+
+    /**
+     * @param writer where uploads and activations are recorded: {@code registry} itself, or a registry shared with
+     *               other replicas that keeps {@code registry} (this server's copy) up to date
+     */
+    public ModelService(ModelRegistry registry, dev.digits.serve.registry.RegistryWriter writer, VersionVerifier verifier,
+                        String preferredDefault, int maxBatch, int threads, int maxLoaded, BatchObserver observer) {
         this.registry = registry;
+        this.writer = writer;
         this.verifier = verifier;
         this.preferredDefault = preferredDefault;
         this.maxBatch = maxBatch;
@@ -259,13 +270,14 @@ public final class ModelService implements AutoCloseable {
             ServingVersion s;
             synchronized (this) {
                 if (closed) throw new ModelUnavailableException("the server is shutting down");
-                StoredVersion stored = registry.commit(name, staging);
+                StoredVersion stored = writer.commit(name, staging);
                 s = new ServingVersion(stored, new MicroBatcher(candidate.model, name, maxBatch, threads, observer),
                         candidate.file);
                 candidate = null;
                 loaded.put(key(name, stored.version()), s);
                 if (activate || !latest.containsKey(name)) {
-                    registry.activate(name, stored.version());
+                    // A new model's first version is its latest already.
+                    if (registry.model(name).latest() != stored.version()) writer.activate(name, stored.version());
                     latest.computeIfAbsent(name, k -> new AtomicReference<>()).set(s);
                 }
                 evictBeyondLimit(s);
@@ -287,6 +299,19 @@ public final class ModelService implements AutoCloseable {
      * @throws dev.digits.core.error.DigitsException when the version cannot be loaded (the latest does not change)
      */
     public StoredModel activate(String name, int version) throws IOException {
+        return switchTo(name, version, writer);
+    }
+
+    /**
+     * Serves {@code version} of {@code name} as its latest because another replica made it so in the shared
+     * registry: loaded first (the current latest keeps serving meanwhile), then switched, recorded only in this
+     * server's copy of the registry.
+     */
+    public StoredModel follow(String name, int version) throws IOException {
+        return switchTo(name, version, registry);
+    }
+
+    private StoredModel switchTo(String name, int version, dev.digits.serve.registry.RegistryWriter recordIn) throws IOException {
         StoredVersion stored = registry.model(name).version(version);
         String k = key(name, version);
         for (;;) {
@@ -296,7 +321,7 @@ public final class ModelService implements AutoCloseable {
                 if (closed) throw new ModelUnavailableException("the server is shutting down");
                 // Unloaded again between the load and this switch (another load needed the room): load it again.
                 if (loaded.get(k) != s) continue;
-                StoredModel m = registry.activate(name, version);
+                StoredModel m = recordIn.activate(name, version);
                 latest.computeIfAbsent(name, x -> new AtomicReference<>()).set(s);
                 evictBeyondLimit(null);
                 LOG.info("{} version {} is now the latest", name, version);

@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * registry is read when it is opened; afterwards it changes only through {@link #commit} and {@link #activate}
  * (the server's administration API). Reads are lock-free on an immutable snapshot; changes are serialized.
  */
-public final class ModelRegistry {
+public final class ModelRegistry implements RegistryWriter {
     /** Sub-directory holding the numbered versions of a model. */
     public static final String VERSIONS_DIR = "versions";
     /** File naming the latest version of a model. */
@@ -185,19 +185,37 @@ public final class ModelRegistry {
      *
      * @throws DigitsException when {@code staging} is not a model directory
      */
+    @Override
     public synchronized StoredVersion commit(String name, Path staging) throws IOException {
         checkName(name);
         StoredModel current = models.get(name);
         int next = current == null ? 1 : current.highest() + 1;
+        Path versions = root.resolve(name).resolve(VERSIONS_DIR);
+        // A directory left over from an interrupted commit (or made by hand) must not be overwritten.
+        while (Files.exists(versions.resolve(Integer.toString(next)))) next++;
+        return commitAs(name, next, staging);
+    }
+
+    /**
+     * Adds {@code staging} as version {@code number} of {@code name}, as a shared registry numbered it; the latest
+     * version does not change unless the model is new.
+     *
+     * @throws ModelRegistryException when that version exists already
+     */
+    public synchronized StoredVersion commitAs(String name, int number, Path staging) throws IOException {
+        checkName(name);
+        StoredModel current = models.get(name);
+        int next = number;
         Path versions = root.resolve(name).resolve(VERSIONS_DIR);
         try {
             Files.createDirectories(versions);
         } catch (IOException e) {
             throw new RegistryWriteException("creating the versions directory", e);
         }
-        // A directory left over from an interrupted commit (or made by hand) must not be overwritten.
-        while (Files.exists(versions.resolve(Integer.toString(next)))) next++;
         Path target = versions.resolve(Integer.toString(next));
+        if (Files.exists(target) || (current != null && current.has(next))) {
+            throw new ModelRegistryException("version " + next + " of '" + name + "' exists already in " + root);
+        }
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -218,6 +236,7 @@ public final class ModelRegistry {
      *
      * @throws UnknownModelException when the model or version does not exist
      */
+    @Override
     public synchronized StoredModel activate(String name, int version) throws IOException {
         StoredModel m = model(name);
         m.version(version);

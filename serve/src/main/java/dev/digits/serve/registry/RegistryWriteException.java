@@ -18,6 +18,12 @@ public class RegistryWriteException extends RuntimeException {
                 + "make it writable and give it room", cause);
     }
 
+    /** The shared registry's database refused or failed a write; the message gives its reason, never the URL. */
+    RegistryWriteException(String doing, java.sql.SQLException cause) {
+        super("the server cannot write its registry database (" + doing + ": " + cause.getMessage()
+                + "); the operator must check that the database is reachable and writable", cause);
+    }
+
     private static String reason(IOException e) {
         if (e instanceof AccessDeniedException) return "permission denied";
         if (e instanceof NoSuchFileException) return "a directory it needs is missing";

@@ -40,6 +40,11 @@ public final class StoredModel {
     }
 
     /** The highest version number (not necessarily the latest after a rollback). */
+    /** Whether version {@code number} exists. */
+    public boolean has(int number) {
+        return versions.containsKey(number);
+    }
+
     public int highest() {
         return versions.lastKey();
     }
