@@ -114,9 +114,12 @@ class SharedRegistryTest {
         assertTrue(java.util.Arrays.equals(fromA.body, fromB.body));
         assertEquals(304, new Http(b).get(path, "If-None-Match", fromA.header("ETag")).status);
 
-        Http.Response infer = new Http(b).postJson("/v2/models/cnn/infer", java.util.Map.of("inputs", List.of(java.util.Map.of(
-                "name", "input", "shape", List.of(1, 784), "datatype", "FP32", "data", new float[784]))));
-        assertEquals(200, infer.status, infer.text());
+        for (DigitsServer s : new DigitsServer[] {a, b}) {
+            Http.Response infer = new Http(s).postJson("/v2/models/cnn/infer", java.util.Map.of("inputs", List.of(java.util.Map.of(
+                    "name", "input", "shape", List.of(1, 784), "datatype", "FP32", "data", new float[784]))));
+            assertEquals(200, infer.status, infer.text());
+            assertEquals(10, infer.json().get("outputs").get(0).get("data").size(), infer.text());
+        }
     }
 
     @Test
