@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code digits import}: a model trained elsewhere becomes a Digits model directory. */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import a digit model trained elsewhere (ONNX, TFLite, TF.js) as a Digits model directory that evaluate, export,",
+        description = {"Import a digit model trained elsewhere (ONNX, TFLite, TF.js, Keras) as a Digits model directory that evaluate, export,",
                 "serve and retrain use like any other. The input the model expects (pixel range, normalisation, polarity)",
                 "is found by trying the plausible ones on MNIST test digits, or given with the options below; the imported",
                 "network is checked against the original file in its own runtime (ONNX Runtime, the TFLite interpreter, TF.js)",
@@ -27,11 +27,12 @@ import java.util.concurrent.Callable;
                 "  digits import mnist.onnx --output models/torch-cnn",
                 "  digits import mnist.tflite",
                 "  digits import web-model/model.json --output models/web-cnn",
+                "  digits import mnist.h5",
                 "  digits import mnist.onnx --input-range 0,255 --polarity dark-on-light",
                 "", "Exit codes: 3 for a file Digits cannot read or a layer it cannot express (nothing is written),",
                 "4 when the imported network does not answer what the file answers."})
 final class ImportCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "The model file: .onnx (with any external data beside it), .tflite, or a TF.js model.json (or its directory).")
+    @Parameters(paramLabel = "FILE", description = "The model file: .onnx (with any external data beside it), .tflite, Keras .h5 or .keras, or a TF.js model.json (or its directory).")
     Path file;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "The model directory to write. Default: models/<file name>.")

@@ -253,6 +253,8 @@ public final class ModelImporter {
             }
         } else {
             String why = format == SourceFormat.TFLITE ? "the TFLite interpreter here cannot load it (operator versions newer than it knows)"
+                    : format == SourceFormat.KERAS || format == SourceFormat.KERAS_H5
+                    ? "Digits reads Keras files without Keras, and no Keras or TensorFlow runs here"
                     : "no " + format.id() + " runtime runs here";
             verification.put("runtime", "none");
             verification.put("reason", why);
@@ -302,9 +304,13 @@ public final class ModelImporter {
                 return new Source(net, described + " (" + TfliteGraphReader.versions(model) + ")", Digests.sha256(bytes),
                         SourceRuntime.tflite(file), !TfliteGraphReader.hasInt8Weights(model));
             }
+            case KERAS_H5:
+                return KerasFileReader.readH5(file, name, log);
+            case KERAS:
+                return KerasFileReader.readKeras(file, name, log);
             default:
-                throw new ImportException(file.getFileName() + " is a " + format.id() + " file; this version of Digits imports ONNX,"
-                        + " TFLite and TF.js LayersModel files so far (Keras: convert it to TF.js or ONNX first)");
+                throw new ImportException(file.getFileName() + " is a " + format.id() + " file; Digits imports ONNX, TFLite, TF.js"
+                        + " LayersModel and Keras (.h5, .keras) files");
         }
     }
 
