@@ -124,4 +124,53 @@ class ImageDigitReaderTest {
     private static byte[] pngHeaderOnly(int w, int h) {
         return TestPngs.fromRows(new byte[]{0, 1, 2, 3}, w, h, 0);
     }
+
+    /** A phone photo of digit {@code i}: dark ink on unevenly lit, noisy paper, off-centre, 1600×1200 colour JPEG. */
+    static byte[] photo(int i) {
+        BufferedImage digit = TestModels.mnistImage(i);
+        int w = 1600;
+        int h = 1200;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.util.Random noise = new java.util.Random(i);
+        int side = 560;
+        int ox = 420 + 37 * (i % 7);
+        int oy = 260 + 23 * (i % 5);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double paper = 205 + 30.0 * x / w - 20.0 * y / h + noise.nextGaussian() * 4;
+                double ink = 0;
+                int dx = x - ox;
+                int dy = y - oy;
+                if (dx >= 0 && dy >= 0 && dx < side && dy < side) ink = digit.getRaster().getSample(dx * 28 / side, dy * 28 / side, 0) / 255.0;
+                int v = (int) Math.max(0, Math.min(255, paper * (1 - 0.8 * ink)));
+                img.setRGB(x, y, (v << 16) | ((int) (v * 0.97) << 8) | (int) (v * 0.9));
+            }
+        }
+        return TestModels.encode(img, "jpeg");
+    }
+
+    @Test
+    void largeJpegsAreDecodedSubsampledToWhatThePreprocessingNeedsAndGiveTheSameDigit() throws Exception {
+        assertEquals(3, ImageDigitReader.subsampling(1600, 1200, "JPEG"));
+        assertEquals(1, ImageDigitReader.subsampling(1600, 1200, "png"));
+        assertEquals(1, ImageDigitReader.subsampling(640, 480, "png"));
+        assertEquals(1, ImageDigitReader.subsampling(640, 480, "jpeg"));
+        double worst = 0;
+        for (int i = 0; i < 12; i++) {
+            byte[] jpeg = photo(i);
+            PreprocessedDigit fast = reader.read(jpeg, "photo");
+            BufferedImage full = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+            PreprocessedDigit all = DigitPreprocessor.defaults().process(full.getRGB(0, 0, full.getWidth(), full.getHeight(), null, 0,
+                    full.getWidth()), full.getWidth(), full.getHeight());
+            assertTrue(fast.found() && all.found(), "digit " + i);
+            double sum = 0;
+            float[] a = fast.pixels();
+            float[] b = all.pixels();
+            for (int k = 0; k < a.length; k++) sum += Math.abs(a[k] - b[k]);
+            worst = Math.max(worst, sum / a.length);
+        }
+        // The same 28×28 digit within a few grey levels on average: subsampling moves anti-aliased edges only.
+        assertTrue(worst < 0.03, "mean |Δ| per pixel up to " + worst);
+        System.out.println("subsampled photo decode: mean |Δ| per pixel at most " + worst);
+    }
 }
