@@ -131,7 +131,7 @@ public final class DigitsServer implements AutoCloseable {
         if (config.registry() != null) {
             try {
                 shared = SharedRegistry.open(config.registry(), registry);
-                if (shared.isEmpty() && config.models() != null) seed(ModelRegistry.open(config.models()), shared, registry);
+                if (shared.isEmpty() && config.models() != null) shared.seed(ModelRegistry.open(config.models()));
             } catch (IOException | RuntimeException e) {
                 if (shared != null) shared.close();
                 deleteTemporaryRoot(temporaryRoot);
@@ -234,33 +234,6 @@ public final class DigitsServer implements AutoCloseable {
             for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
         } catch (IOException e) {
             LOG.warn("cannot delete the temporary models directory {}: {}", temporaryRoot, e.getMessage());
-        }
-    }
-
-    /** Copies every version of a models directory into a shared registry that holds none, keeping their latest. */
-    private static void seed(ModelRegistry from, SharedRegistry to, ModelRegistry copy) throws IOException {
-        for (dev.digits.serve.registry.StoredModel m : from.models()) {
-            for (dev.digits.serve.registry.StoredVersion v : m.versions()) {
-                Path staging = copy.newStagingDirectory(m.name());
-                try {
-                    copyTree(v.directory(), staging);
-                    to.commit(m.name(), staging);
-                } finally {
-                    copy.discard(staging);
-                }
-            }
-            to.activate(m.name(), m.latest());
-            LOG.info("seeded the shared registry with '{}' ({} versions) from {}", m.name(), m.versions().size(), from.root());
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.digits.core.artifact.InputContract;
 import dev.digits.core.artifact.InputContract.Polarity;
 import dev.digits.core.artifact.InputContract.Preprocessing;
 import dev.digits.core.data.ImageSet;
+import dev.digits.core.recognition.Recognition;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,9 +64,7 @@ final class ContractSearch {
      */
     static List<Trial> run(LoadedModel network, ImageSet images, List<InputContract> contracts) {
         int n = images.size();
-        int size = images.height() * images.width();
-        float[] pixels = new float[n * size];
-        for (int i = 0; i < n; i++) images.copyScaled(i, pixels, i * size);
+        float[] pixels = ModelImporter.pixels(images);
         List<Trial> out = new ArrayList<>();
         float[] fed = new float[pixels.length];
         for (InputContract c : contracts) {
@@ -93,13 +92,7 @@ final class ContractSearch {
 
     static double accuracy(float[][] p, ImageSet images) {
         int correct = 0;
-        for (int i = 0; i < p.length; i++) if (argmax(p[i]) == images.label(i)) correct++;
+        for (int i = 0; i < p.length; i++) if (Recognition.argmax(p[i]) == images.label(i)) correct++;
         return (double) correct / p.length;
-    }
-
-    static int argmax(float[] p) {
-        int best = 0;
-        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-        return best;
     }
 }

@@ -14,6 +14,7 @@ import dev.digits.core.error.VerificationFailedException;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.SafeTensors;
+import dev.digits.core.recognition.Recognition;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -220,7 +221,7 @@ public final class ModelImporter {
             int at = -1;
             int agree = 0;
             for (int i = 0; i < ours.length; i++) {
-                if (ContractSearch.argmax(ours[i]) == ContractSearch.argmax(theirs[i])) agree++;
+                if (Recognition.argmax(ours[i]) == Recognition.argmax(theirs[i])) agree++;
                 for (int k = 0; k < ours[i].length; k++) {
                     double d = Math.abs(ours[i][k] - theirs[i][k]);
                     if (d > worst || Double.isNaN(d)) {

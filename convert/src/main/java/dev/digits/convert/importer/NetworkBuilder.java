@@ -56,7 +56,6 @@ final class NetworkBuilder {
         final Layout layout;
         /** For a FLAT value made by flattening a channels-last image: that image (spec shape); otherwise null. */
         final Shape flattenedFrom;
-        final int length;
         /** Which node of the network this is: shared by views of the same numbers in another layout. */
         final Object node;
 
@@ -71,7 +70,6 @@ final class NetworkBuilder {
             this.shape = shape;
             this.layout = layout;
             this.flattenedFrom = flattenedFrom;
-            this.length = parent == null ? 0 : parent.length + 1;
         }
 
         /** The spec shape (channels, height, width or a flat size). */

@@ -69,7 +69,7 @@ public record ImportSource(String file, String sha256, String format, String pro
     }
 
     @SuppressWarnings("unchecked")
-    static ImportSource fromJson(Object json, dev.digits.core.model.Shape specInput) {
+    static ImportSource fromJson(Object json) {
         Map<?, ?> m = Fields.object(json, "source");
         List<Map<String, Object>> tried = new ArrayList<>();
         if (m.get("contractsTried") != null) {

@@ -169,7 +169,7 @@ public final class ModelCard {
         if (m.get("training") != null) b.training(copy(Fields.object(m.get("training"), "training")));
         if (m.get("provenance") != null) b.provenance(copy(Fields.object(m.get("provenance"), "provenance")));
         if (m.get("history") != null) b.history = new ArrayList<>(Fields.list(m.get("history"), "history"));
-        if (m.get("source") != null) b.source(ImportSource.fromJson(m.get("source"), spec.inputShape()));
+        if (m.get("source") != null) b.source(ImportSource.fromJson(m.get("source")));
         return b.build();
     }
 

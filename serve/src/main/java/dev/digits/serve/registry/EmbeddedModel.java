@@ -83,7 +83,8 @@ public final class EmbeddedModel {
         }
     }
 
-    private static void copyTree(Path source, Path target) throws IOException {
+    /** Copies the files under {@code source} (any file system) into {@code target}. */
+    static void copyTree(Path source, Path target) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(source)) {
             files = walk.filter(Files::isRegularFile).collect(Collectors.toList());

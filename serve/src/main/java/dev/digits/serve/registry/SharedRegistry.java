@@ -138,6 +138,26 @@ public final class SharedRegistry implements RegistryWriter, AutoCloseable {
         }
     }
 
+    /**
+     * Copies every version of the models directory {@code from} into this registry (which holds none yet), keeping
+     * each model's latest: how the first replica of a new registry brings the models it served on its own.
+     */
+    public void seed(ModelRegistry from) throws IOException {
+        for (StoredModel m : from.models()) {
+            for (StoredVersion v : m.versions()) {
+                Path staging = local.newStagingDirectory(m.name());
+                try {
+                    EmbeddedModel.copyTree(v.directory(), staging);
+                    commit(m.name(), staging);
+                } finally {
+                    local.discard(staging);
+                }
+            }
+            activate(m.name(), m.latest());
+            LOG.info("seeded the shared registry with '{}' ({} versions) from {}", m.name(), m.versions().size(), from.root());
+        }
+    }
+
     @Override
     public synchronized StoredVersion commit(String name, Path staging) throws IOException {
         List<Path> files = new ArrayList<>();

@@ -146,4 +146,24 @@ class SharedRegistryTest {
             assertEquals(expected.size(), rs.getInt(1));
         }
     }
+
+    @Test
+    void theFirstReplicaOnAnEmptyRegistrySeedsItFromItsModelsDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path models = dir.resolve("models");
+        java.nio.file.Files.createDirectories(models);
+        dev.digits.serve.registry.EmbeddedModel.copyTo(models.resolve("digits"));
+        try (PostgresServer empty = PostgresServer.start();
+             DigitsServer first = DigitsServer.start(ServerConfig.builder().host("127.0.0.1").port(0).accessLog(false)
+                     .models(models).registry(empty.url()).build());
+             DigitsServer second = DigitsServer.start(ServerConfig.builder().host("127.0.0.1").port(0).accessLog(false)
+                     .registry(empty.url()).build())) {
+            for (DigitsServer s : new DigitsServer[] {first, second}) {
+                JsonNode m = new Http(s).get("/api/v1/models/digits").json();
+                assertEquals(1, m.get("versions").size(), m.toString());
+            }
+            assertEquals(new Http(first).get("/api/v1/models/digits/versions/1/files/weights.safetensors").header("ETag"),
+                    new Http(second).get("/api/v1/models/digits/versions/1/files/weights.safetensors").header("ETag"));
+        }
+    }
 }
