@@ -1,6 +1,7 @@
 package dev.digits.serve;
 
 import dev.digits.serve.api.Api;
+import dev.digits.serve.api.WebAssets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,22 +45,26 @@ class WebAssetsTest {
     }
 
     /**
-     * A browser (which accepts gzip) gets ONNX Runtime Web's WebAssembly gzipped — about a quarter of its 14.2 MB —
-     * decompressing to exactly the packaged file, and a repeat visit that revalidates gets a 304 without a body. API
+     * A browser (which accepts gzip) gets TensorFlow.js' WebAssembly gzipped, decompressing to exactly the packaged
+     * file, under a versioned URL it may keep a year; a repeat request that revalidates gets a 304 without a body. API
      * answers are sent as they are (with their exact Content-Length where they state one), whatever the client accepts.
      */
     @Test
     void theWebAppsFilesAreSentGzippedAndRevalidatedWhileApiAnswersAreNot() throws Exception {
-        String wasm = "/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm";
+        String wasm = "/vendor/tfjs-4.22.0/tfjs-backend-wasm-simd.wasm";
         byte[] packaged;
         try (InputStream in = Api.class.getResourceAsStream(Api.WEB_RESOURCES + wasm)) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(in != null, "a build without onnxruntime-web (-Dskip.npm)");
+            org.junit.jupiter.api.Assumptions.assumeTrue(in != null, "a build without TensorFlow.js (-Dskip.npm)");
             packaged = in.readAllBytes();
         }
-        Http.Response r = http.get(wasm, "Accept-Encoding", "gzip");
+        Http.Response r = http.get(wasm, "Accept-Encoding", "gzip, deflate, br");
         assertEquals(200, r.status);
         assertEquals("gzip", r.header("Content-Encoding"));
-        assertTrue(r.body.length < packaged.length / 3, r.body.length + " bytes on the wire for " + packaged.length);
+        assertEquals("application/wasm", r.header("Content-Type"));
+        assertEquals("Accept-Encoding", r.header("Vary"));
+        assertEquals(WebAssets.IMMUTABLE, r.header("Cache-Control"));
+        assertEquals(Long.toString(r.body.length), r.header("Content-Length"));
+        assertTrue(r.body.length < packaged.length / 2, r.body.length + " bytes on the wire for " + packaged.length);
         try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body))) {
             assertArrayEquals(packaged, in.readAllBytes());
         }
@@ -73,6 +78,41 @@ class WebAssetsTest {
             String length = a.header("Content-Length");
             if (length != null) assertEquals(Long.toString(a.body.length), length, api);
         }
+    }
+
+    /**
+     * A client that does not accept gzip (or refuses it with q=0) gets the file as it is, under another ETag than the
+     * gzipped one, so that no cache hands one representation to a client that asked for the other.
+     */
+    @Test
+    void aClientThatRefusesGzipGetsTheFileAsItIsUnderItsOwnEtag() throws Exception {
+        byte[] packaged;
+        try (InputStream in = Api.class.getResourceAsStream(Api.WEB_RESOURCES + "/app.js")) {
+            packaged = in.readAllBytes();
+        }
+        Http.Response plain = http.get("/app.js", "Accept-Encoding", "gzip;q=0, identity");
+        Http.Response gzipped = http.get("/app.js", "Accept-Encoding", "gzip");
+        assertEquals(null, plain.header("Content-Encoding"));
+        assertArrayEquals(packaged, plain.body);
+        assertEquals("Accept-Encoding", plain.header("Vary"));
+        assertEquals("gzip", gzipped.header("Content-Encoding"));
+        assertTrue(!plain.header("ETag").equals(gzipped.header("ETag")), plain.header("ETag"));
+        assertEquals(200, http.get("/app.js", "Accept-Encoding", "gzip;q=0", "If-None-Match", gzipped.header("ETag")).status,
+                "the gzipped ETag does not validate the plain file");
+    }
+
+    /** The page and the service worker are revalidated on every use, so that a new server is seen at once. */
+    @Test
+    void thePageAndTheServiceWorkerAreRevalidatedOnEveryUse() {
+        for (String path : new String[] {"/", "/sw.js", "/app.js"}) {
+            Http.Response r = http.get(path, "Accept-Encoding", "gzip");
+            assertEquals(200, r.status, path);
+            assertEquals(WebAssets.REVALIDATE, r.header("Cache-Control"), path);
+            Http.Response again = http.get(path, "Accept-Encoding", "gzip", "If-None-Match", r.header("ETag"));
+            assertEquals(304, again.status, path);
+            assertEquals(WebAssets.REVALIDATE, again.header("Cache-Control"), path);
+        }
+        assertEquals(404, http.get("/vendor/").status, "a directory is no file");
     }
 
     @Test

@@ -5,12 +5,10 @@ import dev.digits.serve.ServerConfig;
 import dev.digits.serve.image.ImageDigitReader;
 import dev.digits.serve.inference.ModelService;
 import io.javalin.compression.CompressionStrategy;
-import io.javalin.compression.Gzip;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.router.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,19 +24,14 @@ import java.util.function.BooleanSupplier;
  * configuration. Handlers are method references to small controllers, each built from what it needs.
  *
  * <p>Static assets: when the class path holds a directory {@value #WEB_RESOURCES} (with an {@code index.html}), its
- * files are served at {@code /} — the web app is packaged that way, so {@code /web/index.html} in the jar is
- * {@code http://host:port/}. API routes take precedence only where a path exists in both.
+ * files are served at {@code /} by {@link WebAssets} — the web app is packaged that way, so {@code /web/index.html} in
+ * the jar is {@code http://host:port/}. API routes take precedence where a path exists in both.
  */
 public final class Api {
     /** Class-path directory whose files are served at {@code /}. */
     public static final String WEB_RESOURCES = "/web";
 
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.digits.serve.access");
-    /** Media types the API answers with (matched as substrings), never compressed: see {@link #install}. */
-    static final List<String> API_MIME_TYPES = List.of("application/json", "application/octet-stream", "text/csv",
-            "text/markdown", "text/plain");
-    /** Largest web file compressed once and kept in memory compressed (ONNX Runtime Web's WebAssembly is 14.2 MB). */
-    static final int PRECOMPRESS_MAX_BYTES = 32 << 20;
 
     private final ServerConfig config;
     private final ModelService models;
@@ -87,22 +80,11 @@ public final class Api {
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.maxRequestSize = Math.max(config.maxBodyBytes(), config.maxUploadBytes());
         cfg.http.prefer405over404 = true;
-        // Only the web app's own files are compressed, once (precompress) and kept: ONNX Runtime Web's WebAssembly is
-        // 14.2 MB as is and 3.7 MB gzipped. API answers are not: they are small JSON documents or model files that
-        // compress little, written with their exact Content-Length.
-        CompressionStrategy webOnly = new CompressionStrategy(null, new Gzip());
-        List<String> excluded = new ArrayList<>(webOnly.getExcludedMimeTypes());
-        excluded.addAll(API_MIME_TYPES);
-        webOnly.setExcludedMimeTypes(excluded);
-        cfg.http.compressionStrategy = webOnly;
-        if (hasWebApp()) {
-            cfg.staticFiles.add(sf -> {
-                sf.hostedPath = "/";
-                sf.directory = WEB_RESOURCES;
-                sf.location = Location.CLASSPATH;
-                sf.precompressMaxSize = PRECOMPRESS_MAX_BYTES;
-            });
-        }
+        // Only the web app's files are compressed, once and kept, by WebAssets (which also sets their caching and
+        // Vary). API answers are not: they are small JSON documents or model files that compress little, written with
+        // their exact Content-Length.
+        cfg.http.compressionStrategy = CompressionStrategy.NONE;
+        if (hasWebApp()) cfg.resourceHandler(new WebAssets(WEB_RESOURCES));
         cfg.requestLogger.http(this::log);
         ErrorMapping.register(cfg.routes);
 
