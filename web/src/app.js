@@ -233,6 +233,8 @@ function deviceModel() {
       setStatus(`${choice.name} v${choice.version} runs on this device (${formatSize(model.size)}`
         + `${model.fromCache ? ', from cache' : ', downloaded'}): it keeps working offline.`);
       els.status.dataset.device = 'ready';
+      // Which export runs here and what its verification allows it to differ from the float32 model, for scripts.
+      els.status.dataset.deviceModel = JSON.stringify(model.choice.tfjs);
     }
     return model;
   }, (e) => {
@@ -264,9 +266,9 @@ function renderModelOptions() {
   for (const c of state.choices) {
     const option = document.createElement('option');
     option.value = keyOf(c);
-    const size = c.onnx && c.onnx.size != null ? `, ${formatSize(c.onnx.size)}` : '';
+    const size = c.tfjs && c.tfjs.size != null ? `, ${formatSize(c.tfjs.size)}` : '';
     option.textContent = `${c.name} v${c.version}${c.latest ? ' (latest)' : ''}${state.mode === 'device' ? size : ''}`;
-    option.disabled = state.mode === 'device' && !c.onnx;
+    option.disabled = state.mode === 'device' && !c.tfjs;
     els.model.append(option);
   }
   els.model.disabled = state.choices.length === 0;
@@ -339,6 +341,6 @@ state.shown = 0;
 loadModels();
 
 if ('serviceWorker' in navigator) {
-  // The service worker keeps the page itself available offline; on-device inference needs nothing else.
+  // The service worker keeps the page and the runtime available offline; the model files are kept by on-device.js.
   navigator.serviceWorker.register('sw.js').catch((e) => console.warn('offline support unavailable:', e));
 }

@@ -1,23 +1,69 @@
-// On-device inference: the ONNX export of a model, downloaded once, kept in Cache Storage and run in the page by ONNX
-// Runtime Web (WebAssembly). After the first download no request leaves the page, so it keeps working offline.
+// On-device inference: a model's TF.js export, downloaded once, kept in Cache Storage and run in the page by
+// TensorFlow.js on its WebAssembly backend. The runtime is kept too, so after the first use no request leaves the page
+// and it keeps working offline.
 
-/** Where the build puts onnxruntime-web's files, relative to this module. */
-const RUNTIME_DIR = new URL('./vendor/onnxruntime-web/', import.meta.url);
+/**
+ * Where the build puts TensorFlow.js (serve/pom.xml, tfjs.version; web/package.json pins the same). The version in
+ * the path lets browsers keep these files without asking again; a new version is a new directory.
+ */
+export const RUNTIME_DIR = new URL('./vendor/tfjs-4.22.0/', import.meta.url);
+/** Loaded in this order: layers and the backend attach themselves to the global tf that core makes. */
+const RUNTIME_SCRIPTS = ['tf-core.es2017.min.js', 'tf-layers.es2017.min.js', 'tf-backend-wasm.es2017.min.js'];
 /** Cache Storage bucket for model files; their URLs are versioned, so an entry never goes stale. */
 export const MODEL_CACHE = 'digits-models-v1';
+/** Cache Storage bucket the service worker answers vendor/ files from (sw.js names it too). */
+export const RUNTIME_CACHE = 'digits-runtime-v1';
 
 let runtimePromise = null;
+const loadedScripts = new Set();
 
-/** Loads ONNX Runtime Web once, configured to run from this server with no cross-origin isolation. */
+function loadScript(url) {
+  if (loadedScripts.has(url)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.onload = () => {
+      loadedScripts.add(url);
+      resolve();
+    };
+    script.onerror = () => {
+      script.remove();
+      reject(new Error(`could not load ${url}`));
+    };
+    document.head.append(script);
+  });
+}
+
+/**
+ * Puts the runtime files this page fetched into the service worker's cache, and drops other versions' files. The
+ * service worker stores what it fetches itself; this covers a first visit, which it did not yet control. The files
+ * come from the HTTP cache (they were just loaded, and may be kept a year), not from the network.
+ */
+async function keepRuntimeForOffline() {
+  if (typeof caches === 'undefined') return;
+  const cache = await caches.open(RUNTIME_CACHE);
+  const used = performance.getEntriesByType('resource').map((e) => e.name)
+    .filter((name) => name.startsWith(RUNTIME_DIR.href));
+  for (const url of new Set(used)) {
+    if (!(await cache.match(url))) await cache.add(url);
+  }
+  for (const request of await cache.keys()) {
+    if (!request.url.startsWith(RUNTIME_DIR.href)) await cache.delete(request);
+  }
+}
+
+/** Loads TensorFlow.js once and starts its WebAssembly backend (one thread: no cross-origin isolation here). */
 export function loadRuntime() {
   if (!runtimePromise) {
-    runtimePromise = import(new URL('ort.wasm.min.mjs', RUNTIME_DIR).href).then((ort) => {
-      ort.env.wasm.wasmPaths = RUNTIME_DIR.href;
-      // Threads need SharedArrayBuffer, which needs cross-origin isolation headers; one thread is plenty for MNIST.
-      ort.env.wasm.numThreads = 1;
-      ort.env.wasm.proxy = false;
-      return ort;
-    }).catch((e) => {
+    runtimePromise = (async () => {
+      for (const name of RUNTIME_SCRIPTS) await loadScript(new URL(name, RUNTIME_DIR).href);
+      const tf = globalThis.tf;
+      tf.wasm.setWasmPaths(RUNTIME_DIR.href);
+      if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js could not start its WebAssembly backend');
+      await tf.ready();
+      keepRuntimeForOffline().catch((e) => console.warn('the runtime is not kept for offline use:', e));
+      return tf;
+    })().catch((e) => {
       runtimePromise = null; // let a later attempt retry, e.g. once the server is back
       throw e;
     });
@@ -30,7 +76,7 @@ function hex(buffer) {
 }
 
 /**
- * The model file's bytes, from the cache when it was downloaded before.
+ * A model file's bytes, from the cache when it was downloaded before.
  * @param {string} url the versioned download URL
  * @param {string|null} sha256 expected digest (hex); a mismatching download is refused and not cached
  * @returns {Promise<{bytes: Uint8Array, fromCache: boolean}>}
@@ -57,45 +103,80 @@ export async function modelBytes(url, sha256) {
 }
 
 /**
- * The input tensor a model expects for one 28x28 image, from its declared input: [1,1,28,28] (NCHW, the ONNX
- * default), [1,28,28,1] (NHWC) or [1,784]; float32 in [0,1], or uint8 0-255.
- * @param {{type?: string, shape?: ReadonlyArray<number|string>}} input the session's input metadata
- * @param {Float32Array} pixels 784 values in [0,1]
- * @returns {{type: string, data: Float32Array|Uint8Array, dims: number[]}}
+ * A TF.js LayersModel's files as tf.io.fromMemory takes them: model.json, then its weight shards in manifest order,
+ * each checked against the catalogue's SHA-256 and kept in the cache.
+ * @param {{url: string, sha256: string|null, files: Array<{url: string, sha256: string|null}>}} tfjs
  */
-export function inputTensorData(input, pixels) {
-  const shape = input.shape || [1, 1, 28, 28];
-  // Symbolic dimensions (a batch named "N") become 1: one image at a time.
-  const dims = shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-  const count = dims.reduce((a, b) => a * b, 1);
-  if (count !== pixels.length) {
+export async function layersModelArtifacts(tfjs) {
+  const base = new URL(tfjs.url, document.baseURI);
+  const digests = new Map((tfjs.files || []).map((f) => [new URL(f.url, document.baseURI).href, f.sha256]));
+  const json = await modelBytes(base.href, tfjs.sha256);
+  const model = JSON.parse(new TextDecoder().decode(json.bytes));
+  const weightSpecs = [];
+  const shards = [];
+  for (const group of model.weightsManifest || []) {
+    weightSpecs.push(...group.weights);
+    for (const path of group.paths) {
+      const url = new URL(path, base).href;
+      if (!digests.has(url)) throw new Error(`the catalogue lists no ${path} beside ${tfjs.url}`);
+      shards.push(modelBytes(url, digests.get(url)));
+    }
+  }
+  const parts = await Promise.all(shards);
+  const weightData = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    weightData.set(p.bytes, at);
+    at += p.bytes.length;
+  }
+  return {
+    artifacts: {
+      modelTopology: model.modelTopology,
+      format: model.format,
+      generatedBy: model.generatedBy,
+      convertedBy: model.convertedBy,
+      userDefinedMetadata: model.userDefinedMetadata,
+      weightSpecs,
+      weightData: weightData.buffer,
+    },
+    size: json.bytes.length + weightData.length,
+    fromCache: json.fromCache && parts.every((p) => p.fromCache),
+  };
+}
+
+/**
+ * The input shape for one image from a model's declared input ([null,28,28,1] or [null,784]).
+ * @param {ReadonlyArray<number|null>} shape the model's input shape, batch first
+ * @param {number} pixels how many values one image has
+ */
+export function inputShape(shape, pixels) {
+  const dims = [1, ...shape.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : 1))];
+  if (dims.reduce((a, b) => a * b, 1) !== pixels) {
     throw new Error(`the model's input ${JSON.stringify(shape)} does not hold one 28x28 image`);
   }
-  const type = input.type || 'float32';
-  if (type === 'float32') return { type, data: pixels, dims };
-  if (type === 'uint8') return { type, data: Uint8Array.from(pixels, (v) => Math.round(v * 255)), dims };
-  throw new Error(`the model takes ${type} input; on-device mode runs float32 or uint8 models`);
+  return dims;
 }
 
 /** A model running in the page. */
 export class OnDeviceModel {
-  constructor(session, choice, size, fromCache) {
-    this.session = session;
+  constructor(tf, model, choice, size, fromCache) {
+    this.tf = tf;
+    this.model = model;
     this.choice = choice;
-    /** The model file's size in bytes. */
+    /** The model's files' size in bytes. */
     this.size = size;
     this.fromCache = fromCache;
   }
 
   /**
-   * Downloads (or takes from the cache) and opens a model version's ONNX file.
-   * @param {{name: string, version: string, onnx: {url: string, sha256: string|null}|null}} choice
+   * Downloads (or takes from the cache) and opens a model version's TF.js export.
+   * @param {import('./server-api.js').ModelChoice} choice
    */
   static async load(choice) {
-    if (!choice.onnx) throw new Error(`${choice.name} ${choice.version} has no ONNX export: use Server mode`);
-    const [ort, file] = await Promise.all([loadRuntime(), modelBytes(choice.onnx.url, choice.onnx.sha256)]);
-    const session = await ort.InferenceSession.create(file.bytes, { executionProviders: ['wasm'] });
-    return new OnDeviceModel(session, choice, file.bytes.length, file.fromCache);
+    if (!choice.tfjs) throw new Error(`${choice.name} ${choice.version} has no TF.js export: use Server mode`);
+    const [tf, files] = await Promise.all([loadRuntime(), layersModelArtifacts(choice.tfjs)]);
+    const model = await tf.loadLayersModel(tf.io.fromMemory(files.artifacts));
+    return new OnDeviceModel(tf, model, choice, files.size, files.fromCache);
   }
 
   /**
@@ -103,20 +184,19 @@ export class OnDeviceModel {
    * @returns {Promise<{digit: number, probability: number, probabilities: number[], inferenceMs: number}>}
    */
   async predict(pixels) {
-    const ort = await loadRuntime();
-    const inputName = this.session.inputNames[0];
-    const meta = (this.session.inputMetadata || []).find((m) => m.name === inputName) || {};
-    const { type, data, dims } = inputTensorData(meta, pixels);
+    const { tf } = this;
     const started = performance.now();
-    const outputs = await this.session.run({ [inputName]: new ort.Tensor(type, data, dims) });
+    const input = tf.tensor(pixels, inputShape(this.model.inputs[0].shape, pixels.length), 'float32');
+    const output = this.model.predict(input);
+    const probabilities = Array.from(await output.data(), Number);
     const inferenceMs = performance.now() - started;
-    const probabilities = Array.from(outputs[this.session.outputNames[0]].data, Number);
+    tf.dispose([input, output]);
     let digit = 0;
     for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[digit]) digit = i;
     return { digit, probability: probabilities[digit], probabilities, inferenceMs };
   }
 
   release() {
-    return this.session.release();
+    this.model.dispose();
   }
 }

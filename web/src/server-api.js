@@ -24,7 +24,8 @@ async function failure(response) {
  * One model version as the page needs it.
  * @typedef {{name: string, version: string, latest: boolean, isDefault: boolean, labels: string[]|null,
  *   preprocessing: 'digit'|'resize',
- *   onnx: {url: string, size: number|null, sha256: string|null, quantization: string}|null}} ModelChoice
+ *   tfjs: {url: string, size: number|null, sha256: string|null, quantization: string, maxDifference: number|null,
+ *     files: Array<{url: string, sha256: string|null}>}|null}} ModelChoice
  */
 
 /**
@@ -37,17 +38,16 @@ export async function listModels(fetchImpl = fetch) {
   return modelChoices(await response.json());
 }
 
-/** Quantizations in order of preference for the page: exact first, then smaller files. */
-const ONNX_PREFERENCE = ['float32', 'float16', 'int8-dynamic', 'int8'];
-
-function preferredOnnx(formats) {
-  const onnx = (formats || []).filter((f) => f.format === 'onnx');
-  const rank = (f) => {
-    const i = ONNX_PREFERENCE.indexOf(f.quantization);
-    return i < 0 ? ONNX_PREFERENCE.length : i;
-  };
-  onnx.sort((a, b) => rank(a) - rank(b));
-  return onnx.length ? onnx[0] : null;
+/**
+ * The TF.js export the page runs: the smallest one whose verification found the float32 model's answer on every test
+ * image (agreement 1: a float16 or uint8-quantized file usually), else the float32 file. Smaller means a faster first
+ * use; the report says what the smaller file costs in probability (maxDifference).
+ */
+export function preferredTfjs(formats) {
+  const tfjs = (formats || []).filter((f) => f.format === 'tfjs' && f.url);
+  const keeps = tfjs.filter((f) => f.quantization === 'float32' || (f.report && f.report.agreement === 1));
+  keeps.sort((a, b) => (a.size ?? Infinity) - (b.size ?? Infinity));
+  return keeps.length ? keeps[0] : null;
 }
 
 /**
@@ -61,7 +61,7 @@ export function modelChoices(catalogue) {
   for (const model of catalogue.models || []) {
     const versions = [...(model.versions || [])].sort((a, b) => b.version - a.version);
     for (const v of versions) {
-      const onnx = preferredOnnx(v.formats);
+      const tfjs = preferredTfjs(v.formats);
       choices.push({
         name: model.name,
         version: String(v.version),
@@ -69,8 +69,15 @@ export function modelChoices(catalogue) {
         isDefault: Boolean(model.default),
         labels: Array.isArray(v.labels) ? v.labels.map(String) : null,
         preprocessing: v.input?.preprocessing === 'resize' ? 'resize' : 'digit',
-        onnx: onnx
-          ? { url: onnx.url, size: onnx.size ?? null, sha256: onnx.sha256 ?? null, quantization: onnx.quantization }
+        tfjs: tfjs
+          ? {
+            url: tfjs.url,
+            size: tfjs.size ?? null,
+            sha256: tfjs.sha256 ?? null,
+            quantization: tfjs.quantization,
+            maxDifference: tfjs.report?.maxDifference ?? null,
+            files: (tfjs.files || []).map((f) => ({ url: f.url, sha256: f.sha256 ?? null })),
+          }
           : null,
       });
     }

@@ -1,9 +1,12 @@
-// Keeps the app available without the server: the page, its modules, ONNX Runtime Web and the model catalogue are
-// answered from the network when it is there (so an updated server is seen at once) and from this cache when it is
-// not. Model files are cached by the page itself (on-device.js) under their versioned URLs; predictions are never
-// cached and pass straight through.
+// Keeps the app available without the server. The page, its modules and the model catalogue are answered from the
+// network when it is there (so an updated server is seen at once; unchanged files cost a 304) and from this cache when
+// it is not. The runtime under vendor/ sits under versioned URLs: once held it is answered from the cache and never
+// fetched again. Model files are cached by the page itself (on-device.js) under their versioned URLs; predictions are
+// never cached and pass straight through.
 
-const SHELL_CACHE = 'digits-shell-v1';
+const SHELL_CACHE = 'digits-shell-v2';
+/** The same bucket on-device.js fills with the runtime files a page loaded before this worker controlled it. */
+const RUNTIME_CACHE = 'digits-runtime-v1';
 const SHELL = [
   './',
   'index.html',
@@ -32,10 +35,19 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
-function handled(url) {
-  if (url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return false;
-  const path = url.pathname.slice(SCOPE.pathname.length);
-  return SHELL.includes(path) || path === '' || path.startsWith('vendor/') || path === 'api/v1/models';
+/** The path of a URL inside this app's scope, or null for anything outside it. */
+function appPath(url) {
+  if (url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return null;
+  return url.pathname.slice(SCOPE.pathname.length);
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(RUNTIME_CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
 }
 
 async function networkFirst(request) {
@@ -54,6 +66,8 @@ async function networkFirst(request) {
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET') return;
-  const url = new URL(request.url);
-  if (handled(url)) event.respondWith(networkFirst(request));
+  const path = appPath(new URL(request.url));
+  if (path === null) return;
+  if (path.startsWith('vendor/')) event.respondWith(cacheFirst(request));
+  else if (SHELL.includes(path) || path === '' || path === 'api/v1/models') event.respondWith(networkFirst(request));
 });

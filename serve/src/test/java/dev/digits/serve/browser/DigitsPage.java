@@ -170,6 +170,15 @@ final class DigitsPage {
         return p.stream().map(Number::doubleValue).toList();
     }
 
+    /**
+     * The largest probability difference from the float32 model that the verification of the file running in the page
+     * measured (the page's {@code data-device-model}).
+     */
+    double deviceModelMaxDifference() {
+        Object d = page.evaluate("() => JSON.parse(document.getElementById('status').dataset.deviceModel).maxDifference");
+        return ((Number) d).doubleValue();
+    }
+
     String status() {
         return page.locator("#status").textContent();
     }
