@@ -1,5 +1,9 @@
 package dev.digits.android;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 /**
  * A 280&times;280 drawing pad in plain Java, drawing what a finger leaves on the app's {@link DrawView}: anti-aliased
  * strokes with a round 20-pixel pen, white on black (or, for paper, dark ink on white). Pixels are ARGB ints in the
@@ -7,9 +11,11 @@ package dev.digits.android;
  */
 final class StrokePad {
     private final float[] coverage = new float[DrawView.PAD_SIZE * DrawView.PAD_SIZE];
+    private final List<double[]> strokes = new ArrayList<>();
 
     /** Draws a polyline through {@code xy} = x0, y0, x1, y1, ... in pad pixels. */
     StrokePad stroke(double... xy) {
+        strokes.add(xy.clone());
         if (xy.length == 2) return segment(xy[0], xy[1], xy[0], xy[1]);
         for (int i = 0; i + 3 < xy.length; i += 2) segment(xy[i], xy[i + 1], xy[i + 2], xy[i + 3]);
         return this;
@@ -25,6 +31,11 @@ final class StrokePad {
             xy[2 * i + 1] = cy + ry * Math.sin(a);
         }
         return stroke(xy);
+    }
+
+    /** The strokes drawn so far, each as x0, y0, x1, y1, ... in pad pixels: the path a finger takes. */
+    List<double[]> strokes() {
+        return Collections.unmodifiableList(strokes);
     }
 
     private StrokePad segment(double x0, double y0, double x1, double y1) {

@@ -58,6 +58,12 @@ public final class MainActivity extends Activity {
     /** Intent extra for the benchmark: the last classified digit, as 784 floats. */
     static final String EXTRA_PIXELS = "dev.digits.android.PIXELS";
 
+    // View tags: how tests (and tools such as UI Automator) find the result views without resource ids.
+    static final String TAG_DIGIT = "digit";
+    static final String TAG_DETAILS = "details";
+    static final String TAG_MODEL = "model";
+    static final String TAG_SERVER_URL = "server-url";
+
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private final Handler main = new Handler(Looper.getMainLooper());
     private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
@@ -112,6 +118,7 @@ public final class MainActivity extends Activity {
 
         LinearLayout urlRow = row();
         serverUrl = new EditText(this);
+        serverUrl.setTag(TAG_SERVER_URL);
         serverUrl.setSingleLine(true);
         serverUrl.setInputType(InputType.TYPE_CLASS_TEXT | InputType.TYPE_TEXT_VARIATION_URI);
         serverUrl.setHint("Server URL, e.g. http://192.168.1.20:8080");
@@ -167,6 +174,7 @@ public final class MainActivity extends Activity {
         LinearLayout result = row();
         result.setGravity(Gravity.CENTER_VERTICAL);
         digitView = new TextView(this);
+        digitView.setTag(TAG_DIGIT);
         digitView.setTextSize(56);
         digitView.setTypeface(Typeface.DEFAULT_BOLD);
         digitView.setMinWidth(dp(64));
@@ -177,11 +185,13 @@ public final class MainActivity extends Activity {
         preview.setBackgroundColor(Color.BLACK);
         result.addView(preview, new LinearLayout.LayoutParams(dp(56), dp(56)));
         detailView = new TextView(this);
+        detailView.setTag(TAG_DETAILS);
         detailView.setPadding(pad8, 0, 0, 0);
         result.addView(detailView, weighted());
         root.addView(result);
 
         modelView = new TextView(this);
+        modelView.setTag(TAG_MODEL);
         modelView.setTextSize(12);
         modelView.setText("Loading the model…");
         root.addView(modelView);
