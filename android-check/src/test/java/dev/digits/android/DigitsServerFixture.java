@@ -22,9 +22,10 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A real Digits server on a free local port, serving a models directory laid out as {@code digits serve --models}
- * reads it, with administration enabled so tests can publish versions the way an operator does.
+ * reads it, with administration enabled so tests can publish versions the way an operator does. Public, because the
+ * screen tests call it from inside Robolectric's sandbox while it lives outside (see {@link ScreenTestRunner}).
  */
-final class DigitsServerFixture implements AutoCloseable {
+public final class DigitsServerFixture implements AutoCloseable {
     static final String ADMIN_TOKEN = "android-check-token";
 
     final DigitsServer server;
@@ -39,7 +40,7 @@ final class DigitsServerFixture implements AutoCloseable {
      * Starts a server whose model {@code cnn} has one version: the exported model directory {@code modelDir} (spec,
      * weights, card and its verified {@code export/}).
      */
-    static DigitsServerFixture start(Path root, Path modelDir) throws IOException {
+    public static DigitsServerFixture start(Path root, Path modelDir) throws IOException {
         Path version = root.resolve("cnn").resolve("versions").resolve("1");
         for (Map.Entry<String, Path> f : versionFiles(modelDir).entrySet()) {
             Path target = version.resolve(f.getKey());
@@ -67,7 +68,7 @@ final class DigitsServerFixture implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>}, as a user types it into the app. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.port();
     }
 
@@ -75,7 +76,7 @@ final class DigitsServerFixture implements AutoCloseable {
      * Uploads a new version of {@code cnn} through the administration API (a zip of the model directory), which the
      * server verifies and makes the latest.
      */
-    void publish(Path modelDir) throws IOException {
+    public void publish(Path modelDir) throws IOException {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(zip)) {
             for (Map.Entry<String, Path> f : versionFiles(modelDir).entrySet()) {
@@ -115,7 +116,7 @@ final class DigitsServerFixture implements AutoCloseable {
     }
 
     /** How many requests for versioned model files the server answered with {@code status}, from its /metrics. */
-    long fileRequests(int status) throws IOException {
+    public long fileRequests(int status) throws IOException {
         HttpURLConnection c = (HttpURLConnection) new URL(url() + "/metrics").openConnection();
         String text;
         try (InputStream in = c.getInputStream()) {
@@ -133,7 +134,7 @@ final class DigitsServerFixture implements AutoCloseable {
         return total;
     }
 
-    static String sha256(Path file) throws IOException {
+    public static String sha256(Path file) throws IOException {
         return dev.digits.core.artifact.Digests.sha256(file);
     }
 

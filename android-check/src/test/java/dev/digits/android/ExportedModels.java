@@ -23,9 +23,10 @@ import java.util.Map;
 
 /**
  * A cnn trained briefly on real MNIST and exported to TFLite by Digits' exporter in every quantization, once per test
- * JVM: the files `digits export` would put into the app's assets.
+ * JVM: the files `digits export` would put into the app's assets. Public, because the screen tests publish one from
+ * inside Robolectric's sandbox while training runs outside it (see {@link ScreenTestRunner}).
  */
-final class ExportedModels {
+public final class ExportedModels {
     /** Enough images for one epoch to give a model that reads drawn digits, in a few seconds. */
     static final int TRAIN_IMAGES = 10_000;
 
@@ -83,7 +84,7 @@ final class ExportedModels {
     }
 
     /** {@link #trained()}'s directory copied and exported as {@link #smallModelDirectory()} is: another version to publish. */
-    static synchronized Path trainedExportedDirectory() {
+    public static synchronized Path trainedExportedDirectory() {
         TrainedModel m = trained();
         if (exportedDirectory == null) {
             try {

@@ -1,6 +1,8 @@
 package dev.digits.android;
 
 import android.app.Activity;
+import android.content.Intent;
+import android.net.Uri;
 import android.os.Looper;
 import android.os.SystemClock;
 import android.view.MotionEvent;
@@ -9,6 +11,13 @@ import android.view.ViewGroup;
 import android.widget.Button;
 import android.widget.TextView;
 
+import org.robolectric.RuntimeEnvironment;
+import org.robolectric.shadows.ShadowActivity;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -21,6 +30,20 @@ final class Screens {
     private static final long TIMEOUT_MILLIS = 60_000;
 
     private Screens() {
+    }
+
+    /** The app's settings, as the screens read them at start. */
+    static AppSettings settings() {
+        return new AppSettings(RuntimeEnvironment.getApplication());
+    }
+
+    /** A loopback address nothing listens on: a server that is down. */
+    static String closedServerUrl() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -67,6 +90,32 @@ final class Screens {
             }
         }
         return null;
+    }
+
+    /** Presses Detect on the main screen and waits for what it then says under the digit. */
+    static String detect(MainActivity app) {
+        text(app, MainActivity.TAG_DETAILS).setText("");
+        press(app, "Detect");
+        return awaitDetails(app);
+    }
+
+    /** Waits for the main screen's next answer or message (the details line is cleared first by the caller). */
+    static String awaitDetails(MainActivity app) {
+        waitFor("an answer", () -> !textOf(app, MainActivity.TAG_DETAILS).isEmpty());
+        return textOf(app, MainActivity.TAG_DETAILS);
+    }
+
+    /**
+     * Presses Gallery and answers the picker the app starts with {@code file} at {@code uri}, as the gallery app returns
+     * a picture the user chose; returns the picker's intent and what the main screen then says.
+     */
+    static Intent pickFromGallery(MainActivity app, Uri uri, byte[] file) {
+        shadowOf(app.getContentResolver()).registerInputStreamSupplier(uri, () -> new ByteArrayInputStream(file));
+        press(app, "Gallery");
+        ShadowActivity.IntentForResult chooser = shadowOf(app).getNextStartedActivityForResult();
+        text(app, MainActivity.TAG_DETAILS).setText("");
+        shadowOf(app).receiveResult(chooser.intent, Activity.RESULT_OK, new Intent().setData(uri));
+        return chooser.intent;
     }
 
     /** Presses the button labelled {@code label}, as a tap does. */

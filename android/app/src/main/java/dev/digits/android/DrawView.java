@@ -6,8 +6,11 @@ import android.graphics.Canvas;
 import android.graphics.Color;
 import android.graphics.Paint;
 import android.graphics.Path;
+import android.os.Bundle;
 import android.view.MotionEvent;
 import android.view.View;
+
+import java.util.Arrays;
 
 /**
  * A square drawing pad: white strokes on black, as in the seed app and the web app. Strokes are kept in the
@@ -20,11 +23,20 @@ public final class DrawView extends View {
     /** Pen width in pad pixels. */
     public static final float STROKE_WIDTH = 20f;
 
+    private static final String STATE_POINTS = "points";
+    private static final String STATE_STARTS = "strokeStarts";
+
     private final Path path = new Path();
     private final Paint pen = new Paint(Paint.ANTI_ALIAS_FLAG);
     private float lastX;
     private float lastY;
     private boolean empty = true;
+    // The touch points in pad pixels (x, y, x, y, ...) and where each stroke begins in them: enough to draw the path
+    // again after Android recreates the activity (the Path itself cannot be saved).
+    private float[] points = new float[256];
+    private int pointCount;
+    private int[] strokeStarts = new int[16];
+    private int strokeCount;
 
     public DrawView(Context context) {
         super(context);
@@ -58,12 +70,7 @@ public final class DrawView extends View {
         switch (event.getActionMasked()) {
             case MotionEvent.ACTION_DOWN:
                 getParent().requestDisallowInterceptTouchEvent(true);
-                path.moveTo(x, y);
-                // A tap alone draws a dot: a zero-length segment with round caps.
-                path.lineTo(x + 0.1f, y);
-                lastX = x;
-                lastY = y;
-                empty = false;
+                startStroke(x, y);
                 break;
             case MotionEvent.ACTION_MOVE:
                 for (int i = 0; i < event.getHistorySize(); i++) {
@@ -87,11 +94,54 @@ public final class DrawView extends View {
         return super.performClick();
     }
 
+    private void startStroke(float x, float y) {
+        if (strokeCount == strokeStarts.length) strokeStarts = Arrays.copyOf(strokeStarts, 2 * strokeCount);
+        strokeStarts[strokeCount++] = pointCount;
+        record(x, y);
+        path.moveTo(x, y);
+        // A tap alone draws a dot: a zero-length segment with round caps.
+        path.lineTo(x + 0.1f, y);
+        lastX = x;
+        lastY = y;
+        empty = false;
+    }
+
     private void lineTo(float x, float y) {
+        record(x, y);
         // Quadratic segments through the midpoints keep fast strokes smooth.
         path.quadTo(lastX, lastY, (x + lastX) / 2, (y + lastY) / 2);
         lastX = x;
         lastY = y;
+    }
+
+    private void record(float x, float y) {
+        if (pointCount + 2 > points.length) points = Arrays.copyOf(points, 2 * points.length);
+        points[pointCount++] = x;
+        points[pointCount++] = y;
+    }
+
+    /** The drawing, for {@code Activity.onSaveInstanceState}: the pad's strokes survive the activity's recreation. */
+    Bundle saveDrawing() {
+        Bundle state = new Bundle();
+        state.putFloatArray(STATE_POINTS, Arrays.copyOf(points, pointCount));
+        state.putIntArray(STATE_STARTS, Arrays.copyOf(strokeStarts, strokeCount));
+        return state;
+    }
+
+    /** Draws again what {@link #saveDrawing()} saved, stroke by stroke, as the finger drew it. */
+    void restoreDrawing(Bundle state) {
+        clear();
+        float[] saved = state == null ? null : state.getFloatArray(STATE_POINTS);
+        int[] starts = state == null ? null : state.getIntArray(STATE_STARTS);
+        if (saved == null || starts == null) return;
+        for (int s = 0; s < starts.length; s++) {
+            int from = starts[s];
+            int to = s + 1 < starts.length ? starts[s + 1] : saved.length;
+            if (from < 0 || to > saved.length || to - from < 2) continue;
+            startStroke(saved[from], saved[from + 1]);
+            for (int i = from + 2; i + 1 < to; i += 2) lineTo(saved[i], saved[i + 1]);
+        }
+        invalidate();
     }
 
     @Override
@@ -112,6 +162,8 @@ public final class DrawView extends View {
     /** Erases the drawing. */
     public void clear() {
         path.reset();
+        pointCount = 0;
+        strokeCount = 0;
         empty = true;
         invalidate();
     }

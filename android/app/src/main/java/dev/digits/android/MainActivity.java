@@ -64,6 +64,8 @@ public final class MainActivity extends Activity {
     static final String TAG_MODEL = "model";
     static final String TAG_SERVER_URL = "server-url";
 
+    private static final String STATE_DRAWING = "drawing";
+
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private final Handler main = new Handler(Looper.getMainLooper());
     private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
@@ -79,6 +81,8 @@ public final class MainActivity extends Activity {
     // Touched only on the worker thread.
     private Classifier classifier;
     private String classifierSource = "no model";
+    /** The download the classifier runs, or null when it runs the bundled model. */
+    private InstalledModel classifierDownload;
     private float[] lastPixels;
 
     @Override
@@ -86,8 +90,17 @@ public final class MainActivity extends Activity {
         super.onCreate(state);
         settings = new AppSettings(this);
         setContentView(buildViews());
+        if (state != null) pad.restoreDrawing(state.getBundle(STATE_DRAWING));
         worker.execute(this::loadClassifier);
         worker.execute(this::updateModel);
+    }
+
+    @Override
+    protected void onSaveInstanceState(Bundle state) {
+        super.onSaveInstanceState(state);
+        // Rotation does not recreate the activity (configChanges in the manifest), but a change of theme, language
+        // or a process restart does: the drawing comes back with it.
+        state.putBundle(STATE_DRAWING, pad.saveDrawing());
     }
 
     @Override
@@ -392,6 +405,7 @@ public final class MainActivity extends Activity {
     /** (Re)loads the model: the verified download when there is one, otherwise the bundled one. */
     private void loadClassifier() {
         closeClassifier();
+        classifierDownload = null;
         int threads = settings.threads();
         Classifier.Accelerator accelerator = settings.accelerator();
         String note = "";
@@ -401,6 +415,7 @@ public final class MainActivity extends Activity {
             try {
                 classifier = new Classifier(source.map(this), source.name, threads, accelerator);
                 classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
+                classifierDownload = installed;
                 showModel("Model: " + classifierSource);
                 return;
             } catch (IOException | IllegalArgumentException e) {
@@ -426,12 +441,19 @@ public final class MainActivity extends Activity {
             showModel("Model updates off: " + badUrl.getMessage());
             return;
         }
-        if (result.status() == UpdateStatus.DOWNLOADED) {
+        // A new version whose file is the one already installed is not downloaded again, but it is the version in
+        // use from now on: the screen must not keep naming the old one.
+        InstalledModel now = result.installed();
+        if (result.status() == UpdateStatus.DOWNLOADED || (now != null && !sameVersion(now, classifierDownload))) {
             loadClassifier();
         }
         String prefix = result.status() == UpdateStatus.DOWNLOADED || result.status() == UpdateStatus.UP_TO_DATE
                 ? "" : "Model update: ";
         showModel("Model: " + classifierSource + "\n" + prefix + result.message());
+    }
+
+    private static boolean sameVersion(InstalledModel a, InstalledModel b) {
+        return b != null && a.version().equals(b.version()) && a.sha256().equals(b.sha256());
     }
 
     private void closeClassifier() {
