@@ -3,6 +3,7 @@ package dev.digits.core.artifact;
 import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
+import dev.digits.core.recognition.DigitCheck;
 import dev.digits.core.model.ModelSpec;
 
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class ModelCard {
     private final Map<String, Object> provenance;
     private final List<Object> history;
     private final ImportSource source;
+    private final DigitCheck digitCheck;
 
     /**
      * Test-set figures: top-1 accuracy, loss, image count, per-class recall and precision (by label), confusion matrix
@@ -87,6 +89,7 @@ public final class ModelCard {
         this.provenance = Collections.unmodifiableMap(new LinkedHashMap<>(b.provenance));
         this.history = List.copyOf(b.history);
         this.source = b.source;
+        this.digitCheck = b.digitCheck;
     }
 
     /** A card for {@code spec} with the MNIST input contract and digit labels, to fill in with the builder. */
@@ -117,6 +120,7 @@ public final class ModelCard {
         b.provenance = new LinkedHashMap<>(provenance);
         b.history = new ArrayList<>(history);
         b.source = source;
+        b.digitCheck = digitCheck;
         return b;
     }
 
@@ -170,6 +174,7 @@ public final class ModelCard {
         if (m.get("provenance") != null) b.provenance(copy(Fields.object(m.get("provenance"), "provenance")));
         if (m.get("history") != null) b.history = new ArrayList<>(Fields.list(m.get("history"), "history"));
         if (m.get("source") != null) b.source(ImportSource.fromJson(m.get("source")));
+        if (m.get("digitCheck") != null) b.digitCheck(digitCheck(Fields.object(m.get("digitCheck"), "digitCheck")));
         return b.build();
     }
 
@@ -201,6 +206,21 @@ public final class ModelCard {
         double ece = t.get("calibrationError") == null ? Double.NaN
                 : Fields.number(t.get("calibrationError"), "metrics.test.calibrationError").doubleValue();
         return new Metrics(accuracy, loss, images, recall, precision, confusion, ece);
+    }
+
+    private static DigitCheck digitCheck(Map<?, ?> m) {
+        Object method = m.get("method");
+        if (method != null && !DigitCheck.METHOD.equals(method)) {
+            throw new InvalidInputException("digitCheck.method '" + method + "' is not " + DigitCheck.METHOD
+                    + "; it was written by another version of Digits — upgrade Digits to read it");
+        }
+        double temperature = Fields.number(m.get("temperature"), "digitCheck.temperature").doubleValue();
+        double threshold = Fields.number(m.get("threshold"), "digitCheck.threshold").doubleValue();
+        try {
+            return new DigitCheck(temperature, threshold);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("digitCheck: " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -245,6 +265,7 @@ public final class ModelCard {
         if (!provenance.isEmpty()) m.put("provenance", provenance);
         if (!history.isEmpty()) m.put("history", history);
         if (source != null) m.put("source", source.toJson());
+        if (digitCheck.rejects()) m.put("digitCheck", digitCheck.toJson());
         return m;
     }
 
@@ -303,6 +324,14 @@ public final class ModelCard {
         return java.util.Optional.ofNullable(source);
     }
 
+    /**
+     * How to tell a digit from something else with this model's answers: {@link DigitCheck#NONE} (never rejects) when
+     * the card has no {@code digitCheck} section.
+     */
+    public DigitCheck digitCheck() {
+        return digitCheck;
+    }
+
     /** Loss and accuracy per epoch, as the trainer recorded them. */
     public List<Object> history() {
         return history;
@@ -322,6 +351,7 @@ public final class ModelCard {
         private Map<String, Object> provenance = new LinkedHashMap<>();
         private List<Object> history = new ArrayList<>();
         private ImportSource source;
+        private DigitCheck digitCheck = DigitCheck.NONE;
 
         private Builder() {
         }
@@ -369,6 +399,12 @@ public final class ModelCard {
         /** Records the file an imported model came from. */
         public Builder source(ImportSource v) {
             source = v;
+            return this;
+        }
+
+        /** The rule that says "not a digit" for this model (temperature and threshold measured on held-out data). */
+        public Builder digitCheck(DigitCheck v) {
+            digitCheck = v == null ? DigitCheck.NONE : v;
             return this;
         }
 

@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code {"filename", "pred_number", "pred_label"}} — the sanitised file name (as werkzeug's
  * {@code secure_filename}), the predicted digit as a number and, as the original does, the model's output as a
  * one-row nested list {@code [[p0, …, p9]]}. Unlike the original, preprocessing is Digits' own (any photo or drawing
- * works), a blank image answers {@code "pred_number": null} with {@code "message": "no digit found"}, and errors are
+ * works), a blank image answers {@code "pred_number": null} with {@code "message": "no digit found"} (and an image the card's
+ * digit check rejects, {@code "this does not look like a digit"}, with the probabilities kept), and errors are
  * JSON bodies rather than redirects.
  */
 public final class MnistController {
@@ -53,12 +54,17 @@ public final class MnistController {
             throw ApiException.badRequest("the " + FIELD + " part has no usable file name; send it as a file upload");
         }
         Predictor.Result r = predictor.predict(ctx, request);
-        Recognition rec = r.outcomes.get(0).recognition;
+        Predictor.Outcome outcome = r.outcomes.get(0);
+        Recognition rec = outcome.recognition;
+        Recognition shown = rec != null ? rec : outcome.rejected;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("filename", filename);
         out.put("pred_number", rec == null ? null : rec.index());
-        out.put("pred_label", rec == null ? null : List.of(rec.probabilities()));
-        if (rec == null) out.put("message", "no digit found");
+        out.put("pred_label", shown == null ? null : List.of(shown.probabilities()));
+        if (rec == null) {
+            out.put("message", Predictor.NOT_A_DIGIT.equals(outcome.reason) ? "this does not look like a digit"
+                    : "no digit found");
+        }
         Json.ok(ctx, out);
     }
 

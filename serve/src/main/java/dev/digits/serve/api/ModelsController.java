@@ -104,6 +104,8 @@ public final class ModelsController {
         input.put("preprocessing", in.preprocessing().id());
         out.put("input", input);
         out.put("metrics", v.metrics());
+        // What on-device clients apply to this version's answers to say "not a digit", as the server does.
+        if (v.card().digitCheck().rejects()) out.put("digitCheck", v.card().digitCheck().toJson());
         // What this server measured when the version was uploaded, beside what the card claims above.
         if (!v.verified().isEmpty()) out.put("verified", v.verified());
         out.put("url", API + "/" + v.model() + "/versions/" + v.version());

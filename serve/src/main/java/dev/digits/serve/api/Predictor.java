@@ -1,6 +1,7 @@
 package dev.digits.serve.api;
 
 import dev.digits.core.preprocess.PreprocessedDigit;
+import dev.digits.core.recognition.DigitCheck;
 import dev.digits.core.recognition.Recognition;
 import dev.digits.serve.image.ImageDigitReader;
 import dev.digits.serve.inference.Lease;
@@ -20,14 +21,41 @@ import java.util.Map;
  * one call, and answers "no digit found" for the others rather than a guess.
  */
 final class Predictor {
-    /** The answer for one image: a recognition, or null when no digit was found. */
+    /** Why an image has no digit in the answer. */
+    static final String EMPTY = "empty";
+    static final String NOT_A_DIGIT = "not-a-digit";
+
+    /**
+     * The answer for one image: a recognition when it holds a digit; otherwise the reason — {@value #EMPTY} (nothing
+     * drawn or photographed) or {@value #NOT_A_DIGIT} (the model's answer failed the card's {@link DigitCheck}, whose
+     * score and the model's probabilities are kept so clients can still show them).
+     */
     static final class Outcome {
         final ImageInput input;
         final Recognition recognition;
+        final String reason;
+        final Recognition rejected;
+        final double score;
+        final DigitCheck check;
 
-        Outcome(ImageInput input, Recognition recognition) {
+        private Outcome(ImageInput input, Recognition recognition, String reason, Recognition rejected, double score,
+                        DigitCheck check) {
             this.input = input;
             this.recognition = recognition;
+            this.reason = reason;
+            this.rejected = rejected;
+            this.score = score;
+            this.check = check;
+        }
+
+        static Outcome judged(ImageInput input, Recognition r, DigitCheck check) {
+            double score = check.score(r.probabilities());
+            return score >= check.threshold() ? new Outcome(input, r, null, null, score, check)
+                    : new Outcome(input, null, NOT_A_DIGIT, r, score, check);
+        }
+
+        static Outcome empty(ImageInput input) {
+            return new Outcome(input, null, EMPTY, null, Double.NaN, null);
         }
     }
 
@@ -99,12 +127,13 @@ final class Predictor {
         }
         double inferenceMs = (System.nanoTime() - t2) / 1e6;
         List<String> labels = version.labels();
+        DigitCheck check = version.card().digitCheck();
         List<Outcome> outcomes = new ArrayList<>(n);
         int k = 0;
         for (int i = 0; i < n; i++) {
-            Recognition r = pixels[i] == null ? null
-                    : new Recognition(probabilities[k++], labels, preprocessMs / n, inferenceMs / found);
-            outcomes.add(new Outcome(request.images.get(i), r));
+            ImageInput in = request.images.get(i);
+            outcomes.add(pixels[i] == null ? Outcome.empty(in) : Outcome.judged(in,
+                    new Recognition(probabilities[k++], labels, preprocessMs / n, inferenceMs / found), check));
         }
         return new Result(outcomes, version, preprocessMs, inferenceMs);
     }
@@ -117,8 +146,19 @@ final class Predictor {
         m.put("digit", r == null ? null : r.index());
         m.put("label", r == null ? null : r.label());
         m.put("probability", r == null ? null : r.probability());
-        m.put("probabilities", r == null ? null : r.probabilities());
-        if (r == null) m.put("message", "no digit found");
+        // A rejected answer keeps the model's probabilities: clients still draw the bars.
+        m.put("probabilities", r != null ? r.probabilities() : o.rejected != null ? o.rejected.probabilities() : null);
+        if (r != null) {
+            if (o.check.rejects()) m.put("score", roundScore(o.score));
+        } else if (EMPTY.equals(o.reason)) {
+            m.put("reason", EMPTY);
+            m.put("message", "no digit found");
+        } else {
+            m.put("reason", NOT_A_DIGIT);
+            m.put("score", roundScore(o.score));
+            m.put("threshold", o.check.threshold());
+            m.put("message", "this does not look like a digit");
+        }
         return m;
     }
 
@@ -136,6 +176,11 @@ final class Predictor {
         m.put("preprocessMs", round(preprocessMs));
         m.put("inferenceMs", round(inferenceMs));
         return m;
+    }
+
+    /** Scores to 1e-6: enough to compare with a threshold without printing float noise. */
+    private static double roundScore(double score) {
+        return Math.floor(score * 1e6) / 1e6;
     }
 
     private static double round(double ms) {
