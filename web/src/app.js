@@ -3,6 +3,7 @@
 import { preprocess } from './preprocess.js';
 import { resizeForModel } from './resize.js';
 import { DrawingPad } from './drawing-pad.js';
+import { isDigit } from './digit-check.js';
 import { listModels, predictOnServer } from './server-api.js';
 import { OnDeviceModel } from './on-device.js';
 
@@ -128,6 +129,25 @@ function showResult(answer, ranOn) {
   publish({ digit: els.digit.textContent, source: ranOn.startsWith('server') ? 'server' : 'device', probabilities });
 }
 
+const NO_DIGIT_HINT = 'No digit found — try drawing larger, with a thicker line, or a picture with clear ink on a plain background.';
+const NOT_A_DIGIT_HINT = "This doesn't look like a digit — draw one digit, 0 to 9, large and in the middle.";
+
+/** An answer the model's digit check rejects: no digit, but the bars still show what the model saw. */
+function showNotADigit(probabilities, ranOn) {
+  showNothing(ranOn);
+  els.digit.textContent = '?';
+  barRows.forEach((row, d) => {
+    const p = probabilities[d] ?? 0;
+    row.fill.style.width = `${(p * 100).toFixed(1)}%`;
+    row.value.textContent = formatPercent(p);
+    row.li.setAttribute('aria-label', `${row.labelText}: ${formatPercent(p)}`);
+  });
+  setStatus(NOT_A_DIGIT_HINT);
+  els.result.dataset.digit = 'not-a-digit';
+  els.result.dataset.source = ranOn.startsWith('server') ? 'server' : 'device';
+  els.result.dataset.probabilities = JSON.stringify(Array.from(probabilities));
+}
+
 function showNothing(text) {
   els.result.classList.add('none');
   els.digit.textContent = '–';
@@ -165,20 +185,25 @@ async function detect() {
     drawSeen(digit.pixels);
     if (!digit.found) {
       showNothing('No digit found');
-      setStatus('No digit found: the picture has no clear ink on a plain background.');
+      setStatus(NO_DIGIT_HINT);
       return;
     }
     if (state.mode === 'device') {
       const model = await deviceModel();
       const answer = await model.predict(digit.pixels);
-      showResult(answer, `this device (${model.choice.name} v${model.choice.version})`);
+      const ranOn = `this device (${model.choice.name} v${model.choice.version})`;
+      // The same rule the server applies, with the threshold from this version's card.
+      if (isDigit(answer.probabilities, model.choice.digitCheck)) showResult(answer, ranOn);
+      else showNotADigit(answer.probabilities, ranOn);
     } else {
       const answer = await predictOnServer(digit.pixels, state.choice);
-      if (!answer.found) {
+      const ranOn = `server (${answer.model.name} v${answer.model.version})`;
+      if (answer.found) showResult(answer, ranOn);
+      else if (answer.reason === 'not-a-digit') showNotADigit(answer.probabilities, ranOn);
+      else {
         showNothing('No digit found');
-        return;
+        setStatus(NO_DIGIT_HINT);
       }
-      showResult(answer, `server (${answer.model.name} v${answer.model.version})`);
     }
   } catch (e) {
     setStatus(state.mode === 'server'

@@ -23,7 +23,7 @@ async function failure(response) {
 /**
  * One model version as the page needs it.
  * @typedef {{name: string, version: string, latest: boolean, isDefault: boolean, labels: string[]|null,
- *   preprocessing: 'digit'|'resize',
+ *   preprocessing: 'digit'|'resize', digitCheck: {temperature: number, threshold: number}|null,
  *   tfjs: {url: string, size: number|null, sha256: string|null, quantization: string, maxDifference: number|null,
  *     files: Array<{url: string, sha256: string|null}>}|null}} ModelChoice
  */
@@ -69,6 +69,9 @@ export function modelChoices(catalogue) {
         isDefault: Boolean(model.default),
         labels: Array.isArray(v.labels) ? v.labels.map(String) : null,
         preprocessing: v.input?.preprocessing === 'resize' ? 'resize' : 'digit',
+        digitCheck: v.digitCheck && v.digitCheck.threshold > 0
+          ? { temperature: Number(v.digitCheck.temperature), threshold: Number(v.digitCheck.threshold) }
+          : null,
         tfjs: tfjs
           ? {
             url: tfjs.url,
@@ -90,7 +93,8 @@ export function modelChoices(catalogue) {
  * @param {Float32Array} pixels 28x28 values in [0, 1], white digit on black
  * @param {{name: string, version: string}|null} model null for the server's default
  * @returns {Promise<{found: boolean, digit: number, label: string, probability: number, probabilities: number[],
- *   inferenceMs: number|null, model: {name: string, version: string}}>}
+ *   reason: 'empty'|'not-a-digit'|null, score: number|null, inferenceMs: number|null,
+ *   model: {name: string, version: string}}>}
  */
 export async function predictOnServer(pixels, model, fetchImpl = fetch) {
   const body = { pixels: Array.from(pixels) };
@@ -111,6 +115,9 @@ export async function predictOnServer(pixels, model, fetchImpl = fetch) {
     label: answer.label ?? String(answer.digit),
     probability: answer.probability,
     probabilities: answer.probabilities,
+    // Why found is false: 'empty' (nothing drawn) or 'not-a-digit' (the model's digit check rejected the answer).
+    reason: answer.reason ?? null,
+    score: answer.score ?? null,
     inferenceMs: answer.timing ? answer.timing.inferenceMs : null,
     model: answer.model,
   };

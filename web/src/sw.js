@@ -4,7 +4,7 @@
 // fetched again. Model files are cached by the page itself (on-device.js) under their versioned URLs; predictions are
 // never cached and pass straight through.
 
-const SHELL_CACHE = 'digits-shell-v2';
+const SHELL_CACHE = 'digits-shell-v3';
 /** The same bucket on-device.js fills with the runtime files a page loaded before this worker controlled it. */
 const RUNTIME_CACHE = 'digits-runtime-v1';
 const SHELL = [
@@ -16,6 +16,7 @@ const SHELL = [
   'server-api.js',
   'on-device.js',
   'preprocess.js',
+  'digit-check.js',
   'resize.js',
   'icon.svg',
   'manifest.webmanifest',
