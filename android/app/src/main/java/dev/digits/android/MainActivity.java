@@ -36,6 +36,7 @@ import dev.digits.core.client.UpdateResult;
 import dev.digits.core.client.UpdateStatus;
 import dev.digits.core.preprocess.DigitPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
+import dev.digits.core.recognition.DigitCheck;
 import dev.digits.core.recognition.Recognition;
 
 import java.io.IOException;
@@ -66,6 +67,11 @@ public final class MainActivity extends Activity {
 
     private static final String STATE_DRAWING = "drawing";
 
+    static final String NO_DIGIT = "No digit found — try drawing larger, or a picture with one digit in dark ink on"
+            + " light paper (or light on dark).";
+    static final String NOT_A_DIGIT = "This doesn't look like a digit — draw one digit, 0 to 9, large and in the"
+            + " middle.";
+
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private final Handler main = new Handler(Looper.getMainLooper());
     private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
@@ -83,6 +89,8 @@ public final class MainActivity extends Activity {
     private String classifierSource = "no model";
     /** The download the classifier runs, or null when it runs the bundled model. */
     private InstalledModel classifierDownload;
+    /** The "not a digit" rule of the model the classifier runs, from its card (as the server applies it). */
+    private DigitCheck classifierCheck = DigitCheck.NONE;
     private float[] lastPixels;
 
     @Override
@@ -373,7 +381,7 @@ public final class MainActivity extends Activity {
         PreprocessedDigit digit = preprocessor.process(argb, width, height);
         double preprocessMillis = (System.nanoTime() - start) / 1e6;
         if (!digit.found()) {
-            showMessage("No digit found: draw or photograph one digit, dark on light or light on dark.");
+            showMessage(NO_DIGIT);
             return;
         }
         float[] pixels = digit.pixels();
@@ -383,7 +391,7 @@ public final class MainActivity extends Activity {
                 PredictionClient client = PredictionClient.builder().server(url).build();
                 ServerPrediction p = png != null ? client.predictImage(png, "image/png") : client.predictPixels(pixels);
                 if (!p.found()) {
-                    showMessage("The server found no digit in the picture.");
+                    showMessage(ServerPrediction.NOT_A_DIGIT.equals(p.reason()) ? NOT_A_DIGIT : NO_DIGIT);
                     return;
                 }
                 Recognition r = p.recognition();
@@ -399,6 +407,11 @@ public final class MainActivity extends Activity {
             return;
         }
         Recognition r = classifier.classify(pixels, preprocessMillis);
+        if (!classifierCheck.isDigit(r.probabilities())) {
+            showMessage(String.format(Locale.ROOT, "%s%n(score %.2f below the model's %.2f · on device)", NOT_A_DIGIT,
+                    classifierCheck.score(r.probabilities()), classifierCheck.threshold()));
+            return;
+        }
         showResult(r, pixels, "on device · " + classifierSource);
     }
 
@@ -406,6 +419,7 @@ public final class MainActivity extends Activity {
     private void loadClassifier() {
         closeClassifier();
         classifierDownload = null;
+        classifierCheck = DigitCheck.NONE;
         int threads = settings.threads();
         Classifier.Accelerator accelerator = settings.accelerator();
         String note = "";
@@ -416,6 +430,7 @@ public final class MainActivity extends Activity {
                 classifier = new Classifier(source.map(this), source.name, threads, accelerator);
                 classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
                 classifierDownload = installed;
+                classifierCheck = installed.digitCheck();
                 showModel("Model: " + classifierSource);
                 return;
             } catch (IOException | IllegalArgumentException e) {
@@ -426,6 +441,7 @@ public final class MainActivity extends Activity {
             ModelFiles.Source source = ModelFiles.bundled(this);
             classifier = new Classifier(source.map(this), source.name, threads, accelerator);
             classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
+            classifierCheck = ModelFiles.bundledCheck(this);
             showModel("Model: " + classifierSource + note);
         } catch (IOException | IllegalArgumentException e) {
             classifierSource = e.getMessage();

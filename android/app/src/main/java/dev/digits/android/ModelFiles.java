@@ -5,11 +5,15 @@ import android.content.res.AssetFileDescriptor;
 
 import dev.digits.core.client.InstalledModel;
 import dev.digits.core.client.ModelUpdater;
+import dev.digits.core.json.Json;
+import dev.digits.core.recognition.DigitCheck;
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
@@ -25,6 +29,8 @@ import java.util.List;
 final class ModelFiles {
     /** The bundled default model, in {@code app/src/main/assets}. */
     static final String BUNDLED_MODEL = "mnist.tflite";
+    /** The bundled model's card (its {@code model-card.json}), which holds the model's "not a digit" rule. */
+    static final String BUNDLED_CARD = "mnist.card.json";
 
     private ModelFiles() {
     }
@@ -63,6 +69,27 @@ final class ModelFiles {
     /** The bundled default model. */
     static Source bundled(Context context) throws IOException {
         return new Source("bundled " + BUNDLED_MODEL, BUNDLED_MODEL, null, assetSize(context, BUNDLED_MODEL));
+    }
+
+    /**
+     * The bundled model's "not a digit" rule from its card; {@link DigitCheck#NONE} when the build bundled no card or
+     * the card has no rule, so the app answers as it did before the rule existed.
+     */
+    static DigitCheck bundledCheck(Context context) {
+        try (InputStream in = context.getAssets().open(BUNDLED_CARD)) {
+            Object check = Json.parseObject(new String(readAll(in), StandardCharsets.UTF_8)).get("digitCheck");
+            return check == null ? DigitCheck.NONE : DigitCheck.fromJson(check);
+        } catch (IOException | IllegalArgumentException e) {
+            return DigitCheck.NONE;
+        }
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        // InputStream.readAllBytes needs API 33; minSdk is 24.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) > 0; ) out.write(buffer, 0, n);
+        return out.toByteArray();
     }
 
     /** A verified download. */

@@ -174,7 +174,7 @@ public final class ModelCard {
         if (m.get("provenance") != null) b.provenance(copy(Fields.object(m.get("provenance"), "provenance")));
         if (m.get("history") != null) b.history = new ArrayList<>(Fields.list(m.get("history"), "history"));
         if (m.get("source") != null) b.source(ImportSource.fromJson(m.get("source")));
-        if (m.get("digitCheck") != null) b.digitCheck(digitCheck(Fields.object(m.get("digitCheck"), "digitCheck")));
+        if (m.get("digitCheck") != null) b.digitCheck(digitCheck(m.get("digitCheck")));
         return b.build();
     }
 
@@ -208,18 +208,11 @@ public final class ModelCard {
         return new Metrics(accuracy, loss, images, recall, precision, confusion, ece);
     }
 
-    private static DigitCheck digitCheck(Map<?, ?> m) {
-        Object method = m.get("method");
-        if (method != null && !DigitCheck.METHOD.equals(method)) {
-            throw new InvalidInputException("digitCheck.method '" + method + "' is not " + DigitCheck.METHOD
-                    + "; it was written by another version of Digits — upgrade Digits to read it");
-        }
-        double temperature = Fields.number(m.get("temperature"), "digitCheck.temperature").doubleValue();
-        double threshold = Fields.number(m.get("threshold"), "digitCheck.threshold").doubleValue();
+    private static DigitCheck digitCheck(Object json) {
         try {
-            return new DigitCheck(temperature, threshold);
+            return DigitCheck.fromJson(json);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("digitCheck: " + e.getMessage(), e);
+            throw new InvalidInputException(e.getMessage(), e);
         }
     }
 

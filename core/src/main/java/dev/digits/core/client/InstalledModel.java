@@ -1,5 +1,7 @@
 package dev.digits.core.client;
 
+import dev.digits.core.recognition.DigitCheck;
+
 import java.io.File;
 import java.util.Locale;
 
@@ -14,14 +16,25 @@ public final class InstalledModel {
     private final String quantization;
     private final String sha256;
     private final long size;
+    private final DigitCheck digitCheck;
 
-    InstalledModel(File file, String model, String version, String quantization, String sha256, long size) {
+    InstalledModel(File file, String model, String version, String quantization, String sha256, long size,
+                   DigitCheck digitCheck) {
+        this.digitCheck = digitCheck == null ? DigitCheck.NONE : digitCheck;
         this.file = file;
         this.model = model;
         this.version = version;
         this.quantization = quantization;
         this.sha256 = sha256;
         this.size = size;
+    }
+
+    /**
+     * How to tell this model's answers for digits from answers for something else, as the server listed it with the
+     * version ({@link DigitCheck#NONE} when it listed none).
+     */
+    public DigitCheck digitCheck() {
+        return digitCheck;
     }
 
     /** The model file, ready to be memory-mapped or read. */

@@ -3,7 +3,7 @@ package dev.digits.core.client;
 import dev.digits.core.artifact.Digests;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
-import dev.digits.core.json.JsonException;
+import dev.digits.core.recognition.DigitCheck;
 
 import java.io.File;
 import java.io.FileOutputStream;
@@ -116,10 +116,12 @@ public final class ModelUpdater {
             Object size = r.get("size");
             if (!(size instanceof Number) || ((Number) size).longValue() != file.length()) return null;
             if (!sha.equals(Digests.sha256(path(file)))) return null;
+            DigitCheck check = r.get("digitCheck") == null ? DigitCheck.NONE : DigitCheck.fromJson(r.get("digitCheck"));
             return new InstalledModel(file, model, String.valueOf(r.get("version")), quantization, sha,
-                    file.length());
-        } catch (IOException | JsonException e) {
-            // An unreadable record is the same as none: the file cannot be vouched for.
+                    file.length(), check);
+        } catch (IOException | IllegalArgumentException e) {
+            // An unreadable record (or one with a digit check this version cannot apply) is the same as none: the
+            // file cannot be vouched for.
             return null;
         }
     }
@@ -219,7 +221,7 @@ public final class ModelUpdater {
                         + " version in " + directory + ": " + e.getMessage());
             }
             before = new InstalledModel(before.file(), model, offer.version, quantization, before.sha256(),
-                    before.size());
+                    before.size(), offer.digitCheck);
         }
         return new UpdateResult(UpdateStatus.UP_TO_DATE, before, offer.version, "The model is up to date ("
                 + describe(offer) + ").");
@@ -316,7 +318,7 @@ public final class ModelUpdater {
             if (!keepPart) deleteQuietly(part);
         }
         InstalledModel now = new InstalledModel(modelFile(), model, offer.version, quantization, offer.sha256,
-                modelFile().length());
+                modelFile().length(), offer.digitCheck);
         return new UpdateResult(UpdateStatus.DOWNLOADED, now, offer.version, "Downloaded " + describe(offer)
                 + (from > 0 ? " (resumed at byte " + from + ")" : "")
                 + (before == null ? "" : ", replacing version " + before.version()) + ".");
@@ -344,6 +346,7 @@ public final class ModelUpdater {
         r.put("sha256", offer.sha256);
         r.put("size", modelFile().length());
         r.put("source", http.resolve(offer.url));
+        if (offer.digitCheck.rejects()) r.put("digitCheck", offer.digitCheck.toJson());
         r.put("installedAtMillis", System.currentTimeMillis());
         AtomicFiles.writeString(path(recordFile()), Json.writePretty(r));
     }
@@ -378,6 +381,7 @@ public final class ModelUpdater {
         String sha256;
         long size = -1;
         String missing;
+        DigitCheck digitCheck = DigitCheck.NONE;
     }
 
     private static final class BadListingException extends Exception {
@@ -421,6 +425,13 @@ public final class ModelUpdater {
         if (chosen == null) throw new BadListingException("model '" + model + "' lists no version " + latest);
         Offer offer = new Offer();
         offer.version = versionText(chosen.get("version"));
+        if (chosen.get("digitCheck") != null) {
+            try {
+                offer.digitCheck = DigitCheck.fromJson(chosen.get("digitCheck"));
+            } catch (IllegalArgumentException e) {
+                throw new BadListingException("version " + offer.version + " of '" + model + "': " + e.getMessage());
+            }
+        }
         Object formats = chosen.get("formats");
         if (!(formats instanceof List)) {
             throw new BadListingException("version " + offer.version + " of '" + model + "' has no \"formats\"");

@@ -139,8 +139,10 @@ public final class PredictionClient {
             inference = number(((Map<?, ?>) timing).get("inferenceMs"));
         }
         if (Boolean.FALSE.equals(json.get("found"))) {
-            // The server's preprocessing saw no digit in the image and, rightly, gave no label.
-            return new ServerPrediction(null, name, version, sha, roundTrip);
+            // No digit in the image (nothing drawn, or the model's digit check rejected it) and, rightly, no label.
+            String reason = ServerPrediction.NOT_A_DIGIT.equals(json.get("reason")) ? ServerPrediction.NOT_A_DIGIT
+                    : ServerPrediction.EMPTY;
+            return new ServerPrediction(null, reason, name, version, sha, roundTrip);
         }
         Object probs = json.get("probabilities");
         if (!(probs instanceof List) || ((List<?>) probs).isEmpty()) {

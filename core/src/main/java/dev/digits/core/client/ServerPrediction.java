@@ -16,10 +16,17 @@ public final class ServerPrediction {
     private final String modelVersion;
     private final String modelSha256;
     private final double roundTripMillis;
+    private final String reason;
 
     ServerPrediction(Recognition recognition, String modelName, String modelVersion, String modelSha256,
                      double roundTripMillis) {
+        this(recognition, null, modelName, modelVersion, modelSha256, roundTripMillis);
+    }
+
+    ServerPrediction(Recognition recognition, String reason, String modelName, String modelVersion,
+                     String modelSha256, double roundTripMillis) {
         this.recognition = recognition;
+        this.reason = recognition != null ? null : reason == null ? EMPTY : reason;
         this.modelName = modelName;
         this.modelVersion = modelVersion;
         this.modelSha256 = modelSha256;
@@ -32,6 +39,19 @@ public final class ServerPrediction {
      */
     public boolean found() {
         return recognition != null;
+    }
+
+    /** {@link #reason()} of a blank or featureless picture. */
+    public static final String EMPTY = "empty";
+    /** {@link #reason()} of an answer the model's digit check rejected: something was drawn, but not a digit. */
+    public static final String NOT_A_DIGIT = "not-a-digit";
+
+    /**
+     * Why no digit was found: {@value #EMPTY} or {@value #NOT_A_DIGIT} (servers before the digit check only say
+     * {@value #EMPTY}); null when one was.
+     */
+    public String reason() {
+        return reason;
     }
 
     /** Digit, probabilities and the server's own preprocessing and inference times; null when nothing was found. */

@@ -76,6 +76,30 @@ public final class DigitCheck {
         return score(probabilities) >= threshold;
     }
 
+    /**
+     * Reads the card's form ({@link #toJson()}), as cards, the server's model list and the app's records hold it.
+     *
+     * @throws IllegalArgumentException naming the field when it is not a check this version of Digits applies
+     */
+    public static DigitCheck fromJson(Object json) {
+        if (!(json instanceof Map)) throw new IllegalArgumentException("digitCheck is not an object");
+        Map<?, ?> m = (Map<?, ?>) json;
+        Object method = m.get("method");
+        if (method != null && !METHOD.equals(method)) {
+            throw new IllegalArgumentException("digitCheck.method '" + method + "' is not " + METHOD
+                    + "; it was written by another version of Digits — upgrade Digits to read it");
+        }
+        if (!(m.get("temperature") instanceof Number) || !(m.get("threshold") instanceof Number)) {
+            throw new IllegalArgumentException("digitCheck needs numbers \"temperature\" and \"threshold\"");
+        }
+        try {
+            return new DigitCheck(((Number) m.get("temperature")).doubleValue(),
+                    ((Number) m.get("threshold")).doubleValue());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("digitCheck: " + e.getMessage(), e);
+        }
+    }
+
     /** The card's form: {@code {"method":…, "temperature":…, "threshold":…}}. */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();

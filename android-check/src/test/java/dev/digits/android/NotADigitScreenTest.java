@@ -1,0 +1,90 @@
+package dev.digits.android;
+
+import android.widget.RadioButton;
+
+import dev.digits.convert.tflite.TfliteRuntime;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.model.ModelSpec;
+import dev.digits.core.recognition.DigitCheck;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.robolectric.Robolectric;
+import org.robolectric.android.controller.ActivityController;
+import org.robolectric.annotation.Config;
+import org.robolectric.annotation.GraphicsMode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * "Not a digit" on the phone: with a model whose card carries a digit check, a cross drawn on the pad is answered
+ * "This doesn't look like a digit" instead of a number — on the device, with the rule that came with the downloaded
+ * model, and in Server mode, with the server's decision — while a drawn 7 is still a 7.
+ */
+@RunWith(ScreenTestRunner.class)
+@Config(sdk = 35)
+@GraphicsMode(GraphicsMode.Mode.NATIVE)
+public class NotADigitScreenTest {
+    private static final DigitCheck CHECK = new DigitCheck(2.0, 0.8);
+    /** An X across the pad, which the embedded model spreads over several digits. */
+    private static final StrokePad CROSS = new StrokePad().stroke(60, 60, 220, 220).stroke(220, 60, 60, 220);
+
+    private static DigitsServerFixture server;
+
+    @BeforeClass
+    public static void startServer() throws IOException {
+        TfliteRuntime.load();
+        Path work = Files.createTempDirectory("digits-not-a-digit");
+        Path model = work.resolve("cnn");
+        Path embedded = BuildInputs.property("digits.android.default.models").getParent();
+        try (Stream<Path> files = Files.walk(embedded)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = model.resolve(embedded.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to);
+                else Files.copy(f, to);
+            }
+        }
+        Path card = model.resolve(ModelArtifact.CARD_FILE);
+        ModelSpec spec = ModelSpec.read(model.resolve(ModelArtifact.SPEC_FILE));
+        ModelCard.read(card, spec).toBuilder().digitCheck(CHECK).build().write(card);
+        server = DigitsServerFixture.start(work.resolve("models"), model);
+    }
+
+    @AfterClass
+    public static void stopServer() {
+        if (server != null) server.close();
+    }
+
+    @Test
+    public void aCrossIsNotADigitOnTheDeviceAndOnTheServerAndASevenStillIs() {
+        Screens.settings().setServerUrl(server.url());
+        Screens.settings().setMode(AppSettings.Mode.ON_DEVICE);
+        try (ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup()) {
+            MainActivity app = c.get();
+            Screens.waitFor("the download", () -> Screens.textOf(app, MainActivity.TAG_MODEL)
+                    .startsWith("Model: downloaded cnn v1") && Screens.textOf(app, MainActivity.TAG_MODEL).contains("\n"));
+            DrawView pad = Screens.find(app, DrawView.class, v -> true);
+            for (String mode : new String[]{"On device", "Server"}) {
+                Screens.find(app, RadioButton.class, b -> mode.contentEquals(b.getText())).performClick();
+                Screens.press(app, "Clear");
+                Screens.draw(pad, CROSS);
+                String details = Screens.detect(app);
+                assertTrue(mode + ": " + details, details.startsWith(MainActivity.NOT_A_DIGIT));
+                assertEquals("–", Screens.textOf(app, MainActivity.TAG_DIGIT));
+                Screens.press(app, "Clear");
+                Screens.draw(pad, ClassifierTest.drawnDigits().get(7));
+                Screens.detect(app);
+                assertEquals(mode, "7", Screens.textOf(app, MainActivity.TAG_DIGIT));
+            }
+        }
+    }
+}
