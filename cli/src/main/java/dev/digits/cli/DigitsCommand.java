@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "digits", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Handwritten-digit classifiers from training to phone, browser and server.",
-        subcommands = {TrainCommand.class, ImportCommand.class, SummaryCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ServeCommand.class, RetrainCommand.class,
+        subcommands = {TrainCommand.class, ImportCommand.class, SummaryCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ServeCommand.class, RetrainCommand.class, RobustnessCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
