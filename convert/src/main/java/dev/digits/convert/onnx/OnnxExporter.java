@@ -188,6 +188,8 @@ public final class OnnxExporter implements Exporter {
         if (!card.training().isEmpty()) meta.put("training", Json.write(card.training()));
         if (card.weightsSha256() != null) meta.put("weights_sha256", card.weightsSha256());
         card.source().ifPresent(src -> meta.put("source", Json.write(src.summary())));
+        // The "not a digit" rule, so a runtime that has only this file can apply it as the server does.
+        if (card.digitCheck().rejects()) meta.put("digit_check", Json.write(card.digitCheck().toJson()));
         return meta;
     }
 

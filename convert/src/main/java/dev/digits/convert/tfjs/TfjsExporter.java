@@ -139,6 +139,7 @@ public final class TfjsExporter implements Exporter {
         m.put("input", input);
         m.put("preprocessing", preprocessing);
         card.source().ifPresent(src -> m.put("source", src.summary()));
+        if (card.digitCheck().rejects()) m.put("digitCheck", card.digitCheck().toJson());
         m.put("output", output);
         m.put("quantization", options.quantization().id());
         m.put("version", options.version());

@@ -1,5 +1,7 @@
 package dev.digits.convert.tflite;
 
+import dev.digits.core.recognition.DigitCheck;
+
 import dev.digits.convert.ExportFormat;
 import dev.digits.convert.ExportOptions;
 import dev.digits.convert.ExportOptions.InputLayout;
@@ -19,6 +21,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -64,6 +67,13 @@ public final class TfliteExporter implements Exporter {
         AtomicFiles.write(target, toBytes(model, options));
     }
 
+    /** The model's "not a digit" rule in words, for the description Android Studio and metadata readers show. */
+    static String digitCheckText(DigitCheck check) {
+        if (!check.rejects()) return "";
+        return String.format(Locale.ROOT, " Not a digit when max(p^(1/T))/sum(p^(1/T)) < %s with T = %s (%s).",
+                check.threshold(), check.temperature(), DigitCheck.METHOD);
+    }
+
     /** The complete .tflite file (flatbuffer, then the zip of associated files). */
     static byte[] toBytes(ExportSource model, ExportOptions options) {
         Graph g = graph(model, options);
@@ -71,7 +81,8 @@ public final class TfliteExporter implements Exporter {
         boolean image = options.layoutOr(SpecLowering.naturalLayout(spec)) != InputLayout.FLAT;
         TfliteMetadata.Description d = new TfliteMetadata.Description(
                 spec.name(),
-                describe(spec, options) + model.card().source().map(src -> " " + src.describe()).orElse(""),
+                describe(spec, options) + model.card().source().map(src -> " " + src.describe()).orElse("")
+                        + digitCheckText(model.card().digitCheck()),
                 options.version(),
                 options.author(),
                 inputDescription(g, spec, model.card().input()),

@@ -101,6 +101,16 @@ class OnnxFileTest {
     }
 
     @Test
+    void theCardsDigitCheckTravelsInTheMetadata() throws IOException {
+        ModelCard card = ModelCard.builder(Architectures.get("cnn"))
+                .digitCheck(new dev.digits.core.recognition.DigitCheck(1.4, 0.72)).build();
+        Map<String, String> meta = metadata(export("cnn", ExportOptions.builder().build(), card));
+        assertEquals(Map.of("method", "temperature-scaled-max-probability", "temperature", 1.4, "threshold", 0.72),
+                Json.parse(meta.get("digit_check")));
+        assertFalse(metadata(export("cnn", ExportOptions.builder().build())).containsKey("digit_check"));
+    }
+
+    @Test
     void withoutAModelCardTheArchitectureNamesTheModel() throws IOException {
         Map<String, String> meta = metadata(export("mlp", ExportOptions.builder().build()));
         assertEquals("mlp", meta.get("model_name"));

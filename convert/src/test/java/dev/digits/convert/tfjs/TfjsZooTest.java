@@ -111,11 +111,12 @@ class TfjsZooTest {
     }
 
     @Test
-    void labelsTheInputContractAndProvenanceTravelInTheMetadataTfjsHandsBack() throws IOException {
+    void labelsTheInputContractProvenanceAndDigitCheckTravelInTheMetadataTfjsHandsBack() throws IOException {
         Path file = dir.resolve("model.json");
         Map<String, Object> card = Map.of("name", "quick-cnn", "training", Map.of("epochs", 1L), "provenance", Map.of("java", "17"));
         new TfjsExporter().export(Sources.of(cnn, dev.digits.core.artifact.ModelCard.builder(cnn.spec()).name("quick-cnn")
-                .training(Map.of("epochs", 1L)).provenance(Map.of("java", "17")).build()), ExportOptions.builder().build(), file);
+                .training(Map.of("epochs", 1L)).provenance(Map.of("java", "17"))
+                .digitCheck(new dev.digits.core.recognition.DigitCheck(1.4, 0.72)).build()), ExportOptions.builder().build(), file);
         try (TfjsLoadedModel tfjs = TfjsRuntime.locate().load(file)) {
             Map<String, Object> metadata = tfjs.userDefinedMetadata();
             assertEquals(cnn.labels(), metadata.get("labels"));
@@ -124,6 +125,8 @@ class TfjsZooTest {
             assertEquals("quick-cnn", metadata.get("modelName"));
             assertEquals(card.get("training"), metadata.get("training"));
             assertEquals(card.get("provenance"), metadata.get("provenance"));
+            assertEquals(Map.of("method", "temperature-scaled-max-probability", "temperature", 1.4, "threshold", 0.72),
+                    metadata.get("digitCheck"));
             assertEquals(TfjsExporter.TFJS_VERSION, tfjs.tfjsVersion());
         }
     }

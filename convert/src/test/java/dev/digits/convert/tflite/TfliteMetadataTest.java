@@ -52,6 +52,20 @@ class TfliteMetadataTest {
         }
     }
 
+    @Test
+    void theDescriptionStatesTheCardsDigitCheck() throws Exception {
+        ModelSpec spec = Architectures.get("cnn");
+        try (TrainedModel random = RandomModels.of(spec, 5)) {
+            Path file = dir.resolve("checked.tflite");
+            new TfliteExporter().export(Sources.of(random, dev.digits.core.artifact.ModelCard.builder(spec)
+                    .digitCheck(new dev.digits.core.recognition.DigitCheck(1.4, 0.72)).build()),
+                    ExportOptions.builder().build(), file);
+            String description = extractor(file).getModelMetadata().description();
+            assertTrue(description.endsWith(" Not a digit when max(p^(1/T))/sum(p^(1/T)) < 0.72 with T = 1.4"
+                    + " (temperature-scaled-max-probability)."), description);
+        }
+    }
+
     private static MetadataExtractor extractor(Path file) throws Exception {
         return new MetadataExtractor(ByteBuffer.wrap(Files.readAllBytes(file)));
     }
