@@ -6,6 +6,12 @@ import dev.digits.train.Augmentation;
 import dev.digits.train.Evaluation;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.Trainer;
+import dev.digits.train.robustness.InstalledFonts;
+import dev.digits.train.robustness.NotDigitTrainingImages;
+import dev.digits.train.robustness.DigitCheckFit;
+import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.data.ImageSet;
 import dev.digits.train.data.Dataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,6 +66,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only (quick experiments).")
     Integer limit;
 
+    @Option(names = "--not-digits", paramLabel = "N", description = "Also train on N generated pictures that are not "
+            + "digits (letters and scribbles on a drawing pad), toward equal probabilities for every class, so that a digit "
+            + "check can reject such pictures (a quarter of each batch, weight 0.5). The last --hold-out training images "
+            + "are then kept out of training to fit the model's digit check, written into its card.")
+    Integer notDigits;
+
+    @Option(names = "--hold-out", paramLabel = "N", defaultValue = "5000", description = "With --not-digits: training "
+            + "images (the last N) kept out of training to fit the digit check on (default: ${DEFAULT-VALUE}).")
+    int holdOut;
+
     @Mixin
     DataOptions data;
 
@@ -69,23 +85,55 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = Architectures.get(model);
+        Trainer.NotDigits negatives = null;
+        if (notDigits != null) {
+            if (notDigits < 1) throw new UserInputException("--not-digits must be at least 1, got " + notDigits);
+            System.out.printf(Locale.ROOT, "Drawing %,d pictures that are not digits…%n", notDigits);
+            ImageSet images = NotDigitTrainingImages.generate(InstalledFonts.under(InstalledFonts.SYSTEM_FONTS),
+                    notDigits, seed, null);
+            negatives = new Trainer.NotDigits(images, 0.25, 0.5, NotDigitTrainingImages.describe(notDigits, seed));
+        }
         Trainer trainer = Trainer.builder().architecture(spec).epochs(epochs).batchSize(batchSize).learningRate(learningRate)
-                .schedule(schedule).optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null).build();
+                .schedule(schedule).optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null)
+                .notDigits(negatives).build();
         Path out = output != null ? output : Path.of("models", spec.name());
         Dataset mnist = data.loadMnist();
+        ImageSet heldOut = null;
+        if (negatives != null) {
+            ImageSet all = mnist.train();
+            if (holdOut < 100 || holdOut >= all.size()) {
+                throw new UserInputException("--hold-out must be from 100 to " + (all.size() - 1) + ", got " + holdOut);
+            }
+            heldOut = all.subset(ImageSet.range(all.size() - holdOut, all.size()));
+            mnist = mnist.withTrain(all.head(all.size() - holdOut));
+        }
         if (limit != null) {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
-            mnist = mnist.withTrain(mnist.train().head(limit));
+            mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));
         }
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
-                augment ? ", augmented" : "");
+                (augment ? ", augmented" : "") + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
+            if (heldOut != null) writeDigitCheck(trained, heldOut, mnist, out, spec);
             Evaluation test = trained.evaluate(mnist.test());
             System.out.printf(Locale.ROOT, "Test accuracy %.2f%% on %,d images. Model written to %s%n", 100 * test.accuracy(),
                     test.total(), out.toAbsolutePath());
             System.out.println("Pictures: training-curves.png, confusion-matrix.png, misclassified.png. Next: digits export " + out);
         }
         return ExitCodes.OK;
+    }
+
+    /** Fits the digit check on the held-out digits and records it in the card the trainer wrote. */
+    private static void writeDigitCheck(TrainedModel trained, ImageSet heldOut, Dataset mnist, Path out, ModelSpec spec)
+            throws java.io.IOException {
+        DigitCheckFit fit = DigitCheckFit.fit(trained, heldOut, DigitCheckFit.DEFAULT_REJECTED);
+        Path cardFile = out.resolve(ModelArtifact.CARD_FILE);
+        ModelCard card = ModelCard.read(cardFile, spec);
+        java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(card.training());
+        training.put("digitCheckFit", fit.describe());
+        card.toBuilder().digitCheck(fit.check()).training(training).build().write(cardFile);
+        System.out.printf(Locale.ROOT, "Digit check: %s; it rejects %.2f%% of the MNIST test digits.%n", fit.describe(),
+                100 * fit.rejectedShareOf(trained, mnist.test()));
     }
 }

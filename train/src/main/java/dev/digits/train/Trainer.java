@@ -74,6 +74,21 @@ public final class Trainer {
     private final Map<String, Tensor> initialWeights;
     private final List<String> frozen;
     private final Map<String, Object> extraCard;
+    private final NotDigits notDigits;
+
+    /**
+     * Images that are not digits, trained toward the same probability for every class (outlier exposure, Hendrycks
+     * et al. 2019): each batch of {@code b} digits gets {@code round(fraction * b)} of them, and the loss adds
+     * {@code weight} times their cross-entropy to the uniform distribution. A model trained so gives something that
+     * is not a digit a low largest probability, which a {@link dev.digits.core.recognition.DigitCheck} then rejects.
+     */
+    public record NotDigits(ImageSet images, double fraction, double weight, String description) {
+        public NotDigits {
+            if (images.size() == 0) throw new IllegalArgumentException("no images that are not digits");
+            if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
+            if (!(weight > 0)) throw new IllegalArgumentException("weight must be positive, got " + weight);
+        }
+    }
 
     private Trainer(Builder b) {
         this.spec = b.spec;
@@ -90,6 +105,7 @@ public final class Trainer {
         this.initialWeights = b.initialWeights;
         this.frozen = List.copyOf(b.frozen);
         this.extraCard = new LinkedHashMap<>(b.extraCard);
+        this.notDigits = b.notDigits;
     }
 
     public static Builder builder() {
@@ -112,6 +128,13 @@ public final class Trainer {
         private Map<String, Tensor> initialWeights;
         private List<String> frozen = List.of();
         private Map<String, Object> extraCard = Map.of();
+        private NotDigits notDigits;
+
+        /** Trains with images that are not digits as well; see {@link NotDigits}. Null: digits only. */
+        public Builder notDigits(NotDigits n) {
+            this.notDigits = n;
+            return this;
+        }
 
         public Builder architecture(ModelSpec s) {
             this.spec = s;
@@ -309,7 +332,8 @@ public final class Trainer {
         // One generator per epoch, derived from the seed, so a resumed run shuffles exactly as an uninterrupted one.
         Random rng = new Random(seed * 1_000_003L + epoch);
         int[] order = shuffled(n, rng);
-        float[] batch = new float[batchSize * size];
+        int extra = notDigits == null ? 0 : (int) Math.round(notDigits.fraction() * batchSize);
+        float[] batch = new float[(batchSize + extra) * size];
         float[] labels = new float[batchSize];
         float[] scratch = new float[size];
         double lossSum = 0;
@@ -332,13 +356,32 @@ public final class Trainer {
                     }
                     labels[i] = train.label(idx);
                 }
+                int nb = notDigits == null ? 0 : (int) Math.round(notDigits.fraction() * b);
+                for (int j = 0; j < nb; j++) {
+                    int idx = rng.nextInt(notDigits.images().size());
+                    int at = (b + j) * size;
+                    if (augmentation != null) {
+                        notDigits.images().copyScaled(idx, scratch, 0);
+                        augmentation.apply(scratch, train.height(), train.width(), batch, at, rng);
+                    } else {
+                        notDigits.images().copyScaled(idx, batch, at);
+                    }
+                }
+                int rows = b + nb;
                 // Each batch's arrays live in a sub-manager closed right after: DJL leaks native memory otherwise.
                 try (NDManager sub = trainer.getManager().newSubManager()) {
-                    NDArray x = sub.create(b == batchSize ? batch : java.util.Arrays.copyOf(batch, b * size), network.inputShape(b));
+                    NDArray x = sub.create(rows * size == batch.length ? batch : java.util.Arrays.copyOf(batch, rows * size),
+                            network.inputShape(rows));
                     NDArray y = sub.create(b == batchSize ? labels : java.util.Arrays.copyOf(labels, b), new ai.djl.ndarray.types.Shape(b));
                     try (GradientCollector gc = trainer.newGradientCollector()) {
-                        NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray all = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray logits = nb == 0 ? all : all.get("0:" + b);
                         NDArray l = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                        if (nb > 0) {
+                            // Cross-entropy to the uniform distribution: minus the mean log-probability of each class.
+                            NDArray outliers = all.get(b + ":").logSoftmax(1).mean(new int[] {1}).neg().mean();
+                            l = l.add(outliers.mul((float) notDigits.weight()));
+                        }
                         gc.backward(l);
                         lossSum += l.getFloat() * b;
                         correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).eq(y).sum().getLong();
@@ -413,6 +456,15 @@ public final class Trainer {
         training.put("loss", loss);
         training.put("seed", seed);
         training.put("augmentation", augmentation == null ? "none" : augmentation.toString());
+        if (notDigits != null) {
+            Map<String, Object> nd = new LinkedHashMap<>();
+            nd.put("images", notDigits.images().size());
+            nd.put("fractionPerBatch", notDigits.fraction());
+            nd.put("weight", notDigits.weight());
+            nd.put("method", "outlier exposure: cross-entropy to the uniform distribution");
+            nd.put("source", notDigits.description());
+            training.put("notDigits", nd);
+        }
         training.put("seconds", Math.round(history.seconds() * 10) / 10.0);
         training.put("startedAt", started.toString());
         training.put("finishedAt", Instant.now().toString());
