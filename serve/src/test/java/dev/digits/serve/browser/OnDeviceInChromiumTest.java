@@ -147,7 +147,10 @@ class OnDeviceInChromiumTest {
             for (int i = 0; i < PARITY_IMAGES; i++) {
                 JsonNode served = http.postJson("/api/v1/predict", Map.of("pixels", TestModels.mnistPixels(i))).json();
                 List<Number> device = answers.get(i);
-                assertEquals(served.get("digit").asInt(), argmax(device), "the digit of MNIST test image " + i);
+                // The class each side ranks first: the server states it even for an answer its digit check rejects.
+                List<Number> servedProbabilities = new java.util.ArrayList<>();
+                served.get("probabilities").forEach(v -> servedProbabilities.add(v.asDouble()));
+                assertEquals(argmax(servedProbabilities), argmax(device), "the digit of MNIST test image " + i);
                 for (int k = 0; k < 10; k++) {
                     double d = Math.abs(served.get("probabilities").get(k).asDouble() - device.get(k).doubleValue());
                     largest = Math.max(largest, d);
