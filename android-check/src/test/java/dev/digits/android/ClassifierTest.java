@@ -131,6 +131,37 @@ class ClassifierTest {
         }
     }
 
+    /**
+     * A model at an offset that is not a multiple of 4, as in an APK packed without zipalign: mapped in place it
+     * crashes TFLite's native code (seen under Robolectric with a float16 file at offset 1027), so it is copied into
+     * an aligned buffer and answers exactly as the file does.
+     */
+    @Test
+    void aModelAtAnUnalignedOffsetIsCopiedAndAnswersAsTheFileDoes(@TempDir Path dir) throws IOException {
+        Path model = ExportedModels.tflite(Quantization.FLOAT16);
+        byte[] bytes = Files.readAllBytes(model);
+        Path packed = dir.resolve("packed.bin");
+        byte[] withPrefix = new byte[3 + bytes.length];
+        System.arraycopy(bytes, 0, withPrefix, 3, bytes.length);
+        Files.write(packed, withPrefix);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(packed);
+             Classifier fromFile = Classifier.open(model.toFile(), 1)) {
+            // A mapping is read-only; the copy is a writable direct buffer (both are direct, as TFLite needs).
+            assertTrue(Classifier.map(channel, 0, 4).isReadOnly(), "an aligned model is mapped, not copied");
+            java.nio.ByteBuffer copied = Classifier.map(channel, 3, bytes.length);
+            assertFalse(copied.isReadOnly());
+            assertTrue(copied.isDirect());
+            assertEquals(bytes.length, copied.remaining());
+            try (Classifier fromApk = new Classifier(copied, "packed", 1, Classifier.Accelerator.CPU)) {
+                for (int i = 0; i < 50; i++) {
+                    float[] pixels = mnistTest.image(i);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(fromFile.classify(pixels, 0).probabilities(),
+                            fromApk.classify(pixels, 0).probabilities());
+                }
+            }
+        }
+    }
+
     @Test
     void threadCountDoesNotChangeTheAnswer() throws IOException {
         float[] pixels = mnistTest.image(0);

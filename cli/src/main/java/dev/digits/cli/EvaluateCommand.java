@@ -1,6 +1,9 @@
 package dev.digits.cli;
 
 import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.data.ImageSet;
+import dev.digits.core.recognition.DigitCheck;
+import dev.digits.core.recognition.Recognition;
 import dev.digits.train.Evaluation;
 import dev.digits.train.Plots;
 import dev.digits.train.TrainedModel;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code digits evaluate}: accuracy, per-class precision and recall and the confusion matrix on the MNIST test set. */
@@ -41,6 +45,8 @@ final class EvaluateCommand implements Callable<Integer> {
             System.out.println("Model " + dir + " (" + model.spec().name() + ") on " + (mnist.name().equals("mnist")
                     ? "the MNIST test set" : "the held-out images of " + mnist.name()));
             System.out.print(eval.report());
+            DigitCheck check = artifact.card().digitCheck();
+            if (check.rejects()) System.out.println(checkReport(model, mnist.test(), check));
             if (plots != null) {
                 Plots.confusionMatrix(eval, plots.resolve("confusion-matrix.png"), model.spec().name());
                 Plots.misclassified(mnist.test(), eval, plots.resolve("misclassified.png"), 64);
@@ -48,5 +54,20 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** What the card's digit check does to these images: how many it calls not a digit, and the rest's accuracy. */
+    static String checkReport(TrainedModel model, ImageSet images, DigitCheck check) {
+        float[][] p = model.predictAll(images, 500);
+        int rejected = 0;
+        int right = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (!check.isDigit(p[i])) rejected++;
+            else if (Recognition.argmax(p[i]) == images.label(i)) right++;
+        }
+        int kept = p.length - rejected;
+        return String.format(Locale.ROOT, "Digit check (%s): %,d of %,d images (%.2f%%) answered \"not a digit\";"
+                + " accuracy on the rest %.2f%%", check, rejected, p.length, 100.0 * rejected / p.length,
+                kept == 0 ? 0 : 100.0 * right / kept);
     }
 }

@@ -122,6 +122,24 @@ class CliTest {
     }
 
     @Test
+    void evaluateSaysWhatTheCardsDigitCheckRejects() throws Exception {
+        // The embedded model as the repository holds it: its card carries the check fitted on held-out digits.
+        Path embedded = Path.of("..", "serve", "src", "main", "resources", "dev", "digits", "serve", "default-model");
+        Run r = run("evaluate", embedded.toString(), "--data", System.getProperty("digits.data"));
+        assertEquals(0, r.code, r.err);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Digit check \\(temperature-scaled-max-probability"
+                + " T=0\\.894 threshold=0\\.690\\): ([0-9,]+) of 10,000 images \\(([0-9.]+)%\\) answered \"not a digit\";"
+                + " accuracy on the rest ([0-9.]+)%").matcher(r.out);
+        assertTrue(m.find(), r.out);
+        double rejected = Double.parseDouble(m.group(2));
+        assertTrue(rejected > 0.5 && rejected < 1.5, "the check was fitted to reject 1% of held-out digits: " + rejected);
+        assertTrue(Double.parseDouble(m.group(3)) > 99.4, "the digits it keeps are read at least as well: " + m.group(3));
+        // A model whose card has no check says nothing about one.
+        Run plain = run("evaluate", model.toString(), "--data", System.getProperty("digits.data"));
+        assertFalse(plain.out.contains("Digit check"), plain.out);
+    }
+
+    @Test
     void predictReadsMnistDigitsSavedAsPngAndDarkInkOnPaper() throws Exception {
         ImageSet test = TestData.mnist().test();
         Path white = dir.resolve("seven.png");

@@ -122,8 +122,28 @@ public final class Classifier implements Closeable {
     /** Maps a model file read-only, the way TFLite wants it (no copy on the Java heap). */
     public static ByteBuffer map(File file) throws IOException {
         try (FileInputStream in = new FileInputStream(file); FileChannel channel = in.getChannel()) {
-            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            return map(channel, 0, channel.size());
         }
+    }
+
+    /**
+     * Maps {@code length} bytes of a model stored at {@code offset} in a file (an APK's uncompressed asset). TFLite
+     * reads the model in place, and a model that does not start on a 4-byte boundary crashes its native code
+     * (SIGSEGV); every APK build aligns uncompressed entries (zipalign), but an APK packed without it gets a copy in
+     * a direct buffer, which is aligned, instead of a crash.
+     */
+    static ByteBuffer map(FileChannel channel, long offset, long length) throws IOException {
+        if (offset % 4 == 0) return channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+        if (length > Integer.MAX_VALUE) throw new IOException("a model of " + length + " bytes cannot be copied");
+        ByteBuffer copy = ByteBuffer.allocateDirect((int) length).order(ByteOrder.nativeOrder());
+        while (copy.hasRemaining()) {
+            if (channel.read(copy, offset + copy.position()) < 0) {
+                throw new IOException("the model ends after " + copy.position() + " of " + length + " bytes");
+            }
+        }
+        // Buffer's flip(): ByteBuffer.flip() returns ByteBuffer only from Java 9, which older Android lacks.
+        ((Buffer) copy).flip();
+        return copy;
     }
 
     /** Opens a model file on the CPU. */

@@ -124,7 +124,7 @@ final class ModelFiles {
         try (AssetFileDescriptor fd = openAsset(context, asset);
              FileInputStream in = fd.createInputStream();
              FileChannel channel = in.getChannel()) {
-            return channel.map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(), fd.getDeclaredLength());
+            return Classifier.map(channel, fd.getStartOffset(), fd.getDeclaredLength());
         }
     }
 
