@@ -41,12 +41,14 @@ final class EvaluateCommand implements Callable<Integer> {
         ModelArtifact artifact = ModelArtifact.open(dir);
         try (TrainedModel model = TrainedModel.load(artifact)) {
             Dataset mnist = ModelData.of(artifact, data.data);
-            Evaluation eval = model.evaluate(mnist.test());
+            // One pass over the test set serves the evaluation and the digit check's report.
+            float[][] probabilities = model.predictAll(mnist.test(), 500);
+            Evaluation eval = Evaluation.of(mnist.test(), probabilities);
             System.out.println("Model " + dir + " (" + model.spec().name() + ") on " + (mnist.name().equals("mnist")
                     ? "the MNIST test set" : "the held-out images of " + mnist.name()));
             System.out.print(eval.report());
             DigitCheck check = artifact.card().digitCheck();
-            if (check.rejects()) System.out.println(checkReport(model, mnist.test(), check));
+            if (check.rejects()) System.out.println(checkReport(probabilities, mnist.test(), check));
             if (plots != null) {
                 Plots.confusionMatrix(eval, plots.resolve("confusion-matrix.png"), model.spec().name());
                 Plots.misclassified(mnist.test(), eval, plots.resolve("misclassified.png"), 64);
@@ -57,8 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** What the card's digit check does to these images: how many it calls not a digit, and the rest's accuracy. */
-    static String checkReport(TrainedModel model, ImageSet images, DigitCheck check) {
-        float[][] p = model.predictAll(images, 500);
+    static String checkReport(float[][] p, ImageSet images, DigitCheck check) {
         int rejected = 0;
         int right = 0;
         for (int i = 0; i < p.length; i++) {

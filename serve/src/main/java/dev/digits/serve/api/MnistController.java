@@ -62,7 +62,7 @@ public final class MnistController {
         out.put("pred_number", rec == null ? null : rec.index());
         out.put("pred_label", shown == null ? null : List.of(shown.probabilities()));
         if (rec == null) {
-            out.put("message", Predictor.NOT_A_DIGIT.equals(outcome.reason) ? "this does not look like a digit"
+            out.put("message", Predictor.NOT_A_DIGIT.equals(outcome.reason) ? Predictor.NOT_A_DIGIT_MESSAGE
                     : "no digit found");
         }
         Json.ok(ctx, out);

@@ -24,6 +24,8 @@ final class Predictor {
     /** Why an image has no digit in the answer. */
     static final String EMPTY = "empty";
     static final String NOT_A_DIGIT = "not-a-digit";
+    /** The message of an answer with reason {@value #NOT_A_DIGIT}, in /api/v1/predict and /mnist alike. */
+    static final String NOT_A_DIGIT_MESSAGE = "this does not look like a digit";
 
     /**
      * The answer for one image: a recognition when it holds a digit; otherwise the reason — {@value #EMPTY} (nothing
@@ -157,7 +159,7 @@ final class Predictor {
             m.put("reason", NOT_A_DIGIT);
             m.put("score", roundScore(o.score));
             m.put("threshold", o.check.threshold());
-            m.put("message", "this does not look like a digit");
+            m.put("message", NOT_A_DIGIT_MESSAGE);
         }
         return m;
     }

@@ -1,5 +1,7 @@
 package dev.digits.train.robustness;
 
+import dev.digits.core.recognition.Recognition;
+
 import dev.digits.core.recognition.DigitCheck;
 
 import java.util.List;
@@ -57,18 +59,12 @@ public final class CategoryResult {
         float[] p = probabilities[i];
         if (p == null) return Answer.EMPTY;
         if (!check.isDigit(p)) return Answer.NOT_A_DIGIT;
-        return argmax(p) == labels[i] ? Answer.RIGHT_DIGIT : Answer.WRONG_DIGIT;
+        return Recognition.argmax(p) == labels[i] ? Answer.RIGHT_DIGIT : Answer.WRONG_DIGIT;
     }
 
     /** The digit the model answers for image {@code i}, or -1 when the preprocessing found none. */
     public int predicted(int i) {
-        return probabilities[i] == null ? -1 : argmax(probabilities[i]);
-    }
-
-    static int argmax(float[] p) {
-        int best = 0;
-        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        return best;
+        return probabilities[i] == null ? -1 : Recognition.argmax(probabilities[i]);
     }
 
     /** The outcome of one image. */

@@ -54,10 +54,14 @@ public final class DigitCheckFit {
 
     /** The share of {@code images} (digits) the fitted check rejects. */
     public double rejectedShareOf(TrainedModel model, ImageSet images) {
-        float[][] p = model.predictAll(images, 500);
+        return rejectedShareOf(model.predictAll(images, 500));
+    }
+
+    /** The share of answers with these probabilities (one row per image) that the fitted check rejects. */
+    public double rejectedShareOf(float[][] probabilities) {
         int rejected = 0;
-        for (float[] row : p) if (!check.isDigit(row)) rejected++;
-        return rejected / (double) p.length;
+        for (float[] row : probabilities) if (!check.isDigit(row)) rejected++;
+        return rejected / (double) probabilities.length;
     }
 
     /** What a card or a log says about how the check was fitted. */

@@ -1,5 +1,7 @@
 package dev.digits.train.robustness;
 
+import dev.digits.core.recognition.Recognition;
+
 import dev.digits.core.recognition.DigitCheck;
 import dev.digits.train.robustness.RobustnessCategory.Kind;
 
@@ -39,7 +41,7 @@ public final class RejectionComparison {
         public double score(float[] p, double temperature) {
             switch (this) {
                 case MAX_PROBABILITY:
-                    return p[CategoryResult.argmax(p)];
+                    return p[Recognition.argmax(p)];
                 case TEMPERATURE_SCALED:
                     return new DigitCheck(temperature, 0).score(p);
                 case ENTROPY: {

@@ -1,5 +1,7 @@
 package dev.digits.train.robustness;
 
+import dev.digits.core.recognition.Recognition;
+
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.recognition.DigitCheck;
 import dev.digits.train.data.ImageFiles;
@@ -100,7 +102,7 @@ public final class RobustnessResults {
                     case RIGHT_DIGIT -> t.right++;
                     case WRONG_DIGIT -> {
                         float[] p = c.probabilities(i);
-                        if (p[CategoryResult.argmax(p)] >= CONFIDENT) t.confidentWrong++;
+                        if (p[Recognition.argmax(p)] >= CONFIDENT) t.confidentWrong++;
                     }
                 }
             }
@@ -191,7 +193,7 @@ public final class RobustnessResults {
     private static String caption(CategoryResult c, int k, Answer a) {
         if (a == Answer.EMPTY) return "empty";
         float[] p = c.probabilities(k);
-        int d = CategoryResult.argmax(p);
+        int d = Recognition.argmax(p);
         String answer = String.format(Locale.ROOT, "%d %.0f%%", d, 100 * p[d]);
         return a == Answer.NOT_A_DIGIT ? "no (" + answer + ")" : answer;
     }
