@@ -62,8 +62,9 @@ import java.util.Arrays;
  *     MNIST rather than like a grey ghost of it.</li>
  * </ol>
  *
- * <p>Instances are immutable and thread-safe. A call allocates a few arrays (one double per input pixel plus small
- * ones) and nothing per pixel.
+ * <p>Instances are immutable and thread-safe. A call on grey levels (or on ARGB pixels that are all opaque grey, as
+ * canvases are) works on the levels themselves: every per-pixel quantity above depends on the level alone, so it is
+ * computed once per level, and only the crop box is held as doubles. Other ARGB images take one double per pixel.
  */
 public final class DigitPreprocessor implements InputPreprocessor {
     private static final int FRAME = PreprocessedDigit.SIZE;
@@ -155,6 +156,12 @@ public final class DigitPreprocessor implements InputPreprocessor {
      */
     public PreprocessedDigit process(int[] argb, int width, int height) {
         int n = checkedSize(argb == null ? -1 : argb.length, width, height, "argb");
+        byte[] grey = opaqueGrey(argb);
+        if (grey != null) {
+            // An opaque pixel with r = g = b = v has numerator 255000 v below, so its level is exactly v: the grey
+            // path gives the very same numbers, with no array of doubles.
+            return runGrey(grey, width, height);
+        }
         double[] g = new double[n];
         for (int i = 0; i < n; i++) {
             int p = argb[i];
@@ -169,18 +176,28 @@ public final class DigitPreprocessor implements InputPreprocessor {
         return run(g, width, height);
     }
 
+    /** The grey levels of an image whose every pixel is opaque with r = g = b, else null. */
+    private static byte[] opaqueGrey(int[] argb) {
+        byte[] grey = new byte[argb.length];
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int v = p & 0xFF;
+            if ((p ^ (0xFF000000 | v << 16 | v << 8 | v)) != 0) {
+                return null;
+            }
+            grey[i] = (byte) v;
+        }
+        return grey;
+    }
+
     /**
      * Preprocesses 8-bit grey levels (unsigned, 0 = black, 255 = white), row-major. Either polarity is accepted.
      *
      * @throws IllegalArgumentException when the sizes do not match
      */
     public PreprocessedDigit processGray(byte[] gray, int width, int height) {
-        int n = checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
-        double[] g = new double[n];
-        for (int i = 0; i < n; i++) {
-            g[i] = gray[i] & 0xFF;
-        }
-        return run(g, width, height);
+        checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
+        return runGrey(gray, width, height);
     }
 
     /**
@@ -190,13 +207,26 @@ public final class DigitPreprocessor implements InputPreprocessor {
      */
     public PreprocessedDigit processGray(int[] gray, int width, int height) {
         int n = checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
-        double[] g = new double[n];
+        byte[] levels = new byte[n];
         for (int i = 0; i < n; i++) {
             int v = gray[i];
             if (v < 0 || v > 255) {
                 throw new IllegalArgumentException("grey level " + v + " at index " + i + " is outside [0, 255]");
             }
-            g[i] = v;
+            levels[i] = (byte) v;
+        }
+        return runGrey(levels, width, height);
+    }
+
+    /**
+     * The general path on the same grey levels held as doubles: what {@link #processGray(byte[], int, int)} must
+     * equal to the last bit (the tests compare them).
+     */
+    PreprocessedDigit processGrayAsDoubles(byte[] gray, int width, int height) {
+        int n = checkedSize(gray == null ? -1 : gray.length, width, height, "gray");
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = gray[i] & 0xFF;
         }
         return run(g, width, height);
     }
@@ -263,6 +293,169 @@ public final class DigitPreprocessor implements InputPreprocessor {
         }
 
         // Step 6: the level reached by the strongest strongInkFraction of the strong pixels becomes 1.
+        double peak = peak(histogram, strong);
+
+        // Normalise in place and measure the ink mass per row and column for the crop.
+        double[] rowMass = new double[h];
+        double[] colMass = new double[w];
+        double total = 0;
+        for (int y = 0, i = 0; y < h; y++) {
+            for (int x = 0; x < w; x++, i++) {
+                double v = normalised(g[i], peak);
+                g[i] = v;
+                if (v >= inkThreshold) {
+                    rowMass[y] += v;
+                    colMass[x] += v;
+                    total += v;
+                }
+            }
+        }
+
+        return cropScaleCentre(g, w, rowMass, colMass, total, invert);
+    }
+
+    /**
+     * Steps 2 to 10 for 8-bit grey levels: exactly the numbers {@link #run} gives for the same levels held as
+     * doubles (the tests compare the two). Every per-pixel quantity of the algorithm is a function of the pixel's
+     * level alone, so it is computed once per level instead of once per pixel, and no array of doubles the size of
+     * the image is made; the sums the algorithm takes in pixel order are still taken in pixel order, except the
+     * polarity vote's, which is taken over the levels' counts when its terms are multiples of 1/2 (the default
+     * settings): such terms add exactly, hence in any order to the same sum.
+     */
+    private PreprocessedDigit runGrey(byte[] grey, int w, int h) {
+        int n = grey.length;
+
+        // Step 2, as in run.
+        double[] border = borderGrey(grey, w, h);
+        Arrays.sort(border);
+        double bg = median(border);
+        for (int i = 0; i < border.length; i++) {
+            border[i] = Math.abs(border[i] - bg);
+        }
+        Arrays.sort(border);
+        double mad = median(border);
+
+        int[] count = levelCounts(grey);
+
+        // Step 3. bg is a median of integers, so a multiple of 1/2; so is every term when 2 t is an integer.
+        double t = minContrast;
+        double light = 0;
+        double dark = 0;
+        if (2 * t == Math.rint(2 * t)) {
+            for (int v = 0; v < 256; v++) {
+                double d = v - bg;
+                if (count[v] == 0) {
+                    continue;
+                } else if (d > t) {
+                    light += count[v] * (d - t);
+                } else if (-d > t) {
+                    dark += count[v] * (-d - t);
+                }
+            }
+        } else {
+            double[] lightTerm = new double[256];
+            double[] darkTerm = new double[256];
+            for (int v = 0; v < 256; v++) {
+                double d = v - bg;
+                if (d > t) {
+                    lightTerm[v] = d - t;
+                } else if (-d > t) {
+                    darkTerm[v] = -d - t;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                int v = grey[i] & 0xFF;
+                light += lightTerm[v];
+                dark += darkTerm[v];
+            }
+        }
+        boolean invert = dark > light;
+
+        // Steps 4 and 5 per level.
+        double level = (invert ? 255.0 - bg : bg) + noiseFactor * mad;
+        double[] contrast = new double[256];
+        int[] histogram = new int[256];
+        int strong = 0;
+        for (int v = 0; v < 256; v++) {
+            double f = invert ? 255.0 - v : v;
+            double c = f - level;
+            contrast[v] = c;
+            if (c >= minContrast) {
+                histogram[Math.min(255, (int) Math.floor(c))] += count[v];
+                strong += count[v];
+            }
+        }
+        if (strong < minInkPixels) {
+            return PreprocessedDigit.notFound(invert);
+        }
+        double peak = peak(histogram, strong);
+
+        // The normalised value per level; the ink mass per row and column summed in pixel order, as in run.
+        double[] value = new double[256];
+        boolean[] ink = new boolean[256];
+        for (int v = 0; v < 256; v++) {
+            value[v] = normalised(contrast[v], peak);
+            ink[v] = value[v] >= inkThreshold;
+        }
+        double[] rowMass = new double[h];
+        double[] colMass = new double[w];
+        double total = 0;
+        for (int y = 0, i = 0; y < h; y++) {
+            double row = 0;
+            for (int x = 0; x < w; x++, i++) {
+                int v = grey[i] & 0xFF;
+                if (ink[v]) {
+                    double val = value[v];
+                    row += val;
+                    colMass[x] += val;
+                    total += val;
+                }
+            }
+            rowMass[y] = row;
+        }
+
+        // Only the crop box's values are needed from here on.
+        int[] box = cropBox(rowMass, colMass, total);
+        int left = box[0];
+        int top0 = box[1];
+        int cw = box[2];
+        int ch = box[3];
+        double[] values = new double[cw * ch];
+        for (int y = 0; y < ch; y++) {
+            int from = (top0 + y) * w + left;
+            for (int x = 0; x < cw; x++) {
+                values[y * cw + x] = value[grey[from + x] & 0xFF];
+            }
+        }
+        return scaleAndCentre(values, cw, ch, left, top0, invert);
+    }
+
+    /**
+     * How many pixels have each level. Four tables counted in turn: a canvas is mostly one level, and incrementing a
+     * single counter pixel after pixel waits on the previous increment each time.
+     */
+    private static int[] levelCounts(byte[] grey) {
+        int[] four = new int[4 * 256];
+        int n = grey.length;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            four[grey[i] & 0xFF]++;
+            four[256 + (grey[i + 1] & 0xFF)]++;
+            four[512 + (grey[i + 2] & 0xFF)]++;
+            four[768 + (grey[i + 3] & 0xFF)]++;
+        }
+        for (; i < n; i++) {
+            four[grey[i] & 0xFF]++;
+        }
+        int[] count = new int[256];
+        for (int v = 0; v < 256; v++) {
+            count[v] = four[v] + four[256 + v] + four[512 + v] + four[768 + v];
+        }
+        return count;
+    }
+
+    /** Step 6: the level reached by the strongest strongInkFraction of the strong pixels, at least minContrast. */
+    private double peak(int[] histogram, int strong) {
         double need = strong * strongInkFraction;
         double peak = 0;
         int cum = 0;
@@ -273,32 +466,34 @@ public final class DigitPreprocessor implements InputPreprocessor {
                 break;
             }
         }
-        if (peak < minContrast) {
-            peak = minContrast;
-        }
+        return peak < minContrast ? minContrast : peak;
+    }
 
-        // Normalise in place and measure the ink mass per row and column for the crop.
-        double[] rowMass = new double[h];
-        double[] colMass = new double[w];
-        double total = 0;
-        for (int y = 0, i = 0; y < h; y++) {
-            for (int x = 0; x < w; x++, i++) {
-                double v = g[i] / peak;
-                if (v < 0) {
-                    v = 0;
-                } else if (v > 1) {
-                    v = 1;
-                }
-                g[i] = v;
-                if (v >= inkThreshold) {
-                    rowMass[y] += v;
-                    colMass[x] += v;
-                    total += v;
-                }
-            }
+    private static double normalised(double contrast, double peak) {
+        double v = contrast / peak;
+        if (v < 0) {
+            return 0;
         }
+        return v > 1 ? 1 : v;
+    }
 
-        // Step 7: crop, trimming at most trimFraction of the ink mass from each side.
+    /** Step 7 for the general path: crop the normalised image {@code g} ({@code w} wide) and go on. */
+    private PreprocessedDigit cropScaleCentre(double[] g, int w, double[] rowMass, double[] colMass, double total,
+                                              boolean invert) {
+        int[] box = cropBox(rowMass, colMass, total);
+        int left = box[0];
+        int top0 = box[1];
+        int cw = box[2];
+        int ch = box[3];
+        double[] values = new double[cw * ch];
+        for (int y = 0; y < ch; y++) {
+            System.arraycopy(g, (top0 + y) * w + left, values, y * cw, cw);
+        }
+        return scaleAndCentre(values, cw, ch, left, top0, invert);
+    }
+
+    /** Step 7: the crop box {left, top, width, height}, trimming at most trimFraction of the ink mass per side. */
+    private int[] cropBox(double[] rowMass, double[] colMass, double total) {
         double limit = total * trimFraction;
         int top0 = firstOver(rowMass, limit);
         int bottom = lastOver(rowMass, limit);
@@ -314,20 +509,25 @@ public final class DigitPreprocessor implements InputPreprocessor {
         int cw = right - left + 1;
         int ch = bottom - top0 + 1;
 
+        return new int[] {left, top0, cw, ch};
+    }
+
+    /** Steps 8 to 10 on the crop box's normalised values ({@code cw × ch}, row-major). */
+    private PreprocessedDigit scaleAndCentre(double[] box, int cw, int ch, int left, int top0, boolean invert) {
         // Step 8: longer side to digitSize, area averaging, columns then rows.
         int longer = Math.max(cw, ch);
         int ow = Math.max(1, (cw * digitSize + longer / 2) / longer);
         int oh = Math.max(1, (ch * digitSize + longer / 2) / longer);
         double[] cols = new double[ch * ow];
         for (int y = 0; y < ch; y++) {
-            int rowStart = (top0 + y) * w + left;
+            int rowStart = y * cw;
             for (int o = 0; o < ow; o++) {
                 int lo = o * cw;
                 int hi = lo + cw;
                 double sum = 0;
                 for (int i = lo / ow; i * ow < hi; i++) {
                     int overlap = Math.min((i + 1) * ow, hi) - Math.max(i * ow, lo);
-                    sum += overlap * g[rowStart + i];
+                    sum += overlap * box[rowStart + i];
                 }
                 cols[y * ow + o] = sum / cw;
             }
@@ -396,6 +596,29 @@ public final class DigitPreprocessor implements InputPreprocessor {
         for (int y = 1; y < h - 1; y++) {
             b[k++] = g[y * w];
             b[k++] = g[y * w + w - 1];
+        }
+        return b;
+    }
+
+    /** {@link #border} for grey levels. */
+    private static double[] borderGrey(byte[] g, int w, int h) {
+        if (w <= 2 || h <= 2) {
+            double[] all = new double[g.length];
+            for (int i = 0; i < g.length; i++) {
+                all[i] = g[i] & 0xFF;
+            }
+            return all;
+        }
+        double[] b = new double[2 * w + 2 * (h - 2)];
+        int k = 0;
+        int last = (h - 1) * w;
+        for (int x = 0; x < w; x++) {
+            b[k++] = g[x] & 0xFF;
+            b[k++] = g[last + x] & 0xFF;
+        }
+        for (int y = 1; y < h - 1; y++) {
+            b[k++] = g[y * w] & 0xFF;
+            b[k++] = g[y * w + w - 1] & 0xFF;
         }
         return b;
     }

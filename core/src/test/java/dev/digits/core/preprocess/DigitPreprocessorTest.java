@@ -278,6 +278,58 @@ class DigitPreprocessorTest {
         assertEquals(argb, PRE.processGray(bytes, 140, 140));
     }
 
+    /** Grey images of every kind the generators make, and noise: what the grey path must agree with the general on. */
+    private static java.util.List<byte[]> greyImages(int w, int h) {
+        java.util.List<byte[]> images = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(5);
+        for (char c : "01234578".toCharArray()) {
+            double[] cov = SyntheticDigits.coverage(w, h, c, 5 + random.nextInt(30), 3 + random.nextInt(20),
+                    40 + random.nextInt(40), 50 + random.nextInt(40), 2 + random.nextInt(8), 1);
+            images.add(lowBytes(SyntheticDigits.canvas(cov)));
+            images.add(lowBytes(SyntheticDigits.paper(cov)));
+            images.add(lowBytes(SyntheticDigits.photo(cov, SyntheticDigits.opaqueGrey(150 + random.nextInt(100)),
+                    SyntheticDigits.opaqueGrey(random.nextInt(120)), 2 + random.nextInt(12), c)));
+        }
+        byte[] noise = new byte[w * h];
+        random.nextBytes(noise);
+        images.add(noise);
+        images.add(lowBytes(SyntheticDigits.uniform(w, h, 90)));
+        return images;
+    }
+
+    private static byte[] lowBytes(int[] argb) {
+        byte[] b = new byte[argb.length];
+        for (int i = 0; i < argb.length; i++) {
+            b[i] = (byte) argb[i];
+        }
+        return b;
+    }
+
+    @Test
+    void theGreyPathGivesExactlyTheNumbersOfTheGeneralPath() {
+        // The grey path computes per level what the general path computes per pixel; under the defaults it also
+        // takes the polarity vote over level counts, and with minContrast 24.3 pixel by pixel.
+        DigitPreprocessor[] settings = {PRE, PRE.toBuilder().minContrast(24.3).build(),
+            PRE.toBuilder().minContrast(10.5).noiseFactor(0.7).strongInkFraction(0.37).digitSize(17).build(),
+            PRE.toBuilder().inkThreshold(0.6).trimFraction(0.05).minInkPixels(200).build()};
+        int w = 130;
+        int h = 110;
+        int found = 0;
+        for (DigitPreprocessor p : settings) {
+            for (byte[] grey : greyImages(w, h)) {
+                PreprocessedDigit expected = p.processGrayAsDoubles(grey, w, h);
+                assertEquals(expected, p.processGray(grey, w, h), p.toString());
+                int[] argb = new int[grey.length];
+                for (int i = 0; i < grey.length; i++) {
+                    argb[i] = SyntheticDigits.opaqueGrey(grey[i] & 0xFF);
+                }
+                assertEquals(expected, p.process(argb, w, h), "opaque grey ARGB, " + p);
+                found += expected.found() ? 1 : 0;
+            }
+        }
+        assertTrue(found > 80, found + " of 104 found");
+    }
+
     /** The 7 with hard edges, its left part in black and its right part in {@code ink}, on white. */
     private static int[] twoInks(int ink) {
         double[] cov = seven();
