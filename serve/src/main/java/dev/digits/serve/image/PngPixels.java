@@ -201,18 +201,39 @@ final class PngPixels {
                     if (y > 0) for (int i = 0; i < stride; i++) raw[o + i] += raw[up + i];
                     break;
                 case 3:
-                    for (int i = 0; i < stride; i++) {
-                        int left = i >= bpp ? raw[o + i - bpp] & 0xFF : 0;
-                        int above = y > 0 ? raw[up + i] & 0xFF : 0;
-                        raw[o + i] += (byte) ((left + above) >>> 1);
+                    if (y == 0) {
+                        for (int i = bpp; i < stride; i++) raw[o + i] += (byte) ((raw[o + i - bpp] & 0xFF) >>> 1);
+                    } else {
+                        for (int i = 0; i < bpp; i++) raw[o + i] += (byte) ((raw[up + i] & 0xFF) >>> 1);
+                        for (int i = bpp; i < stride; i++) {
+                            raw[o + i] += (byte) (((raw[o + i - bpp] & 0xFF) + (raw[up + i] & 0xFF)) >>> 1);
+                        }
                     }
                     break;
                 case 4:
-                    for (int i = 0; i < stride; i++) {
-                        int a = i >= bpp ? raw[o + i - bpp] & 0xFF : 0;
-                        int b = y > 0 ? raw[up + i] & 0xFF : 0;
-                        int c = i >= bpp && y > 0 ? raw[up + i - bpp] & 0xFF : 0;
-                        raw[o + i] += (byte) paeth(a, b, c);
+                    // With no row above, Paeth predicts from the left alone (filter 1); the first pixel of a row
+                    // has no left or upper-left neighbour, so it is predicted from above (filter 2).
+                    if (y == 0) {
+                        for (int i = bpp; i < stride; i++) raw[o + i] += raw[o + i - bpp];
+                    } else {
+                        for (int i = 0; i < bpp; i++) raw[o + i] += raw[up + i];
+                        if (bpp == 1) {
+                            // Each byte depends on the one just decoded: keep it in a register rather than
+                            // reading it back from the array.
+                            int a = raw[o] & 0xFF;
+                            int c = raw[up] & 0xFF;
+                            for (int i = 1; i < stride; i++) {
+                                int b = raw[up + i] & 0xFF;
+                                a = (raw[o + i] + paeth(a, b, c)) & 0xFF;
+                                raw[o + i] = (byte) a;
+                                c = b;
+                            }
+                        } else {
+                            for (int i = bpp; i < stride; i++) {
+                                raw[o + i] += (byte) paeth(raw[o + i - bpp] & 0xFF, raw[up + i] & 0xFF,
+                                        raw[up + i - bpp] & 0xFF);
+                            }
+                        }
                     }
                     break;
                 default:
@@ -221,6 +242,7 @@ final class PngPixels {
         }
     }
 
+    /** The Paeth predictor (PNG specification, 9.4): whichever of left, above and upper left is closest to a + b - c. */
     private static int paeth(int a, int b, int c) {
         int p = a + b - c;
         int pa = Math.abs(p - a);

@@ -128,6 +128,18 @@ class PngPixelsTest {
     }
 
     @Test
+    void everyScanlineFilterIsUndoneOnTheFirstRowToo() throws IOException {
+        int w = 9;
+        int h = 6;
+        for (int first = 0; first < 5; first++) {
+            int[] argb = new int[w * h];
+            for (int i = 0; i < argb.length; i++) argb[i] = random.nextInt();
+            byte[] png = rgbaPngWithFilters(argb, w, h, first);
+            assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb, "first row filter " + first);
+        }
+    }
+
+    @Test
     void theDirectPathAndImageIOGiveTheSameDigit() {
         ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20);
         for (int i = 0; i < 20; i++) {
@@ -187,6 +199,11 @@ class PngPixelsTest {
 
     /** An RGBA PNG whose row y is written with scanline filter y % 5. */
     private static byte[] rgbaPngWithFilters(int[] argb, int w, int h) throws IOException {
+        return rgbaPngWithFilters(argb, w, h, 0);
+    }
+
+    /** Row y filtered with filter (y + firstFilter) % 5, each by the specification's own definition. */
+    private static byte[] rgbaPngWithFilters(int[] argb, int w, int h, int firstFilter) throws IOException {
         int stride = w * 4;
         byte[] rows = new byte[h * (stride + 1)];
         byte[] prev = new byte[stride];
@@ -199,7 +216,7 @@ class PngPixelsTest {
                 cur[x * 4 + 2] = (byte) p;
                 cur[x * 4 + 3] = (byte) (p >>> 24);
             }
-            int filter = y % 5;
+            int filter = (y + firstFilter) % 5;
             int o = y * (stride + 1);
             rows[o] = (byte) filter;
             for (int i = 0; i < stride; i++) {
