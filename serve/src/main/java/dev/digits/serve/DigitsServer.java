@@ -91,6 +91,7 @@ public final class DigitsServer implements AutoCloseable {
         this.models = models;
         ImageDigitReader reader = new ImageDigitReader(DigitPreprocessor.defaults(), config.maxImageSide(),
                 config.maxConcurrentPixels());
+        LOG.info("JPEGs decoded by {}", reader.jpegDecoder());
         this.api = new Api(config, models, metrics, reader, () -> closing);
         this.app = Javalin.create(cfg -> {
             api.install(cfg);

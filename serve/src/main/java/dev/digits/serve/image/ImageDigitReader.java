@@ -40,8 +40,9 @@ public final class ImageDigitReader {
     /** The small images' budget: this many of the largest small images at once. */
     static final int SMALL_IMAGES_AT_ONCE = 16;
     /**
-     * JPEGs whose longer side exceeds this are decoded subsampled, every k-th pixel of every k-th row with k =
-     * longer side / this: a phone photo's 1600×1200 pixels become 800×600. The preprocessing brings the digit down to
+     * JPEGs whose longer side exceeds this are decoded smaller: by TurboJPEG at the smallest of the scales 1/8, 1/4, 1/2
+     * that keeps at least this many pixels on the longer side (a phone photo's 1600×1200 pixels become 800×600), else by ImageIO
+     * subsampled, every k-th pixel of every k-th row with k = longer side / this (533×400). The preprocessing brings the digit down to
      * 20 pixels anyway, its strokes are tens of pixels wide in such photos, and everything after the decoder (colour
      * conversion, the grey image, the preprocessing) costs in proportion to the pixels kept.
      */
@@ -64,6 +65,14 @@ public final class ImageDigitReader {
     private final Semaphore smallSlots = new Semaphore(2 * Runtime.getRuntime().availableProcessors(), true);
     private final Semaphore largeSlots = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
     private final long queueMillis;
+    /** TurboJPEG for JPEGs when the machine has it, else null (ImageIO decodes them). */
+    private final TurboJpeg turbo;
+    private final String jpegDecoder;
+
+    /** Loaded once: looking for the binding and its native library is not free. */
+    private static final class Turbo {
+        static final TurboJpeg.Loaded LOADED = TurboJpeg.load();
+    }
 
     /**
      * @param maxSide             largest width or height accepted
@@ -75,6 +84,12 @@ public final class ImageDigitReader {
     }
 
     ImageDigitReader(DigitPreprocessor preprocessor, int maxSide, int maxConcurrentPixels, long queueMillis) {
+        this(preprocessor, maxSide, maxConcurrentPixels, queueMillis, true);
+    }
+
+    /** @param turboJpeg whether to decode JPEGs with TurboJPEG when the machine has it (else always ImageIO) */
+    ImageDigitReader(DigitPreprocessor preprocessor, int maxSide, int maxConcurrentPixels, long queueMillis,
+                     boolean turboJpeg) {
         if (maxSide < 1) throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);
         if ((long) maxSide * maxSide > maxConcurrentPixels) {
             throw new IllegalArgumentException("maxConcurrentPixels (" + maxConcurrentPixels + ") must allow one image of "
@@ -85,6 +100,20 @@ public final class ImageDigitReader {
         this.maxConcurrentPixels = maxConcurrentPixels;
         this.pixelBudget = new Semaphore(maxConcurrentPixels, true);
         this.queueMillis = queueMillis;
+        TurboJpeg.Loaded loaded = turboJpeg ? Turbo.LOADED : null;
+        this.turbo = loaded == null ? null : loaded.turbo;
+        this.jpegDecoder = turbo != null ? "TurboJPEG, scaled in the DCT domain to grey"
+                : "ImageIO, subsampled (" + (loaded == null ? "TurboJPEG not asked for" : loaded.why) + ")";
+    }
+
+    /** How JPEGs are decoded here, for the server's start-up log: TurboJPEG, or ImageIO and why. */
+    public String jpegDecoder() {
+        return jpegDecoder;
+    }
+
+    /** Whether JPEGs are decoded with TurboJPEG. */
+    boolean usesTurboJpeg() {
+        return turbo != null;
     }
 
     /** Room reserved in a budget for one decode; {@link #close} gives it back. */
@@ -174,6 +203,23 @@ public final class ImageDigitReader {
                     return p.grey != null ? how.processGray(p.grey, h.width, h.height)
                             : how.process(p.argb, h.width, h.height);
                 }
+            }
+        }
+        if (turbo != null && "jpeg".equals(formatOf(bytes))) {
+            TurboJpeg.Size size;
+            try {
+                size = turbo.header(bytes, source);
+            } catch (UnreadableImageException e) {
+                // ImageIO reads a few files TurboJPEG refuses, and words its errors for people.
+                return readWithImageIO(bytes, source, how);
+            }
+            checkSize(size.width, size.height, source);
+            int[] scaled = TurboJpeg.scaledSize(size, PHOTO_SIDE);
+            try (Reservation room = reserve(scaled[0], scaled[1], 8, source)) {
+                byte[] grey = turbo.decodeGrey(scaled[0], scaled[1], source);
+                return how.processGray(grey, scaled[0], scaled[1]);
+            } catch (UnreadableImageException e) {
+                // Left to ImageIO below, outside this reservation.
             }
         }
         return readWithImageIO(bytes, source, how);

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,16 +151,12 @@ class ImageDigitReaderTest {
         return TestModels.encode(img, "jpeg");
     }
 
-    @Test
-    void largeJpegsAreDecodedSubsampledToWhatThePreprocessingNeedsAndGiveTheSameDigit() throws Exception {
-        assertEquals(3, ImageDigitReader.subsampling(1600, 1200, "JPEG"));
-        assertEquals(1, ImageDigitReader.subsampling(1600, 1200, "png"));
-        assertEquals(1, ImageDigitReader.subsampling(640, 480, "png"));
-        assertEquals(1, ImageDigitReader.subsampling(640, 480, "jpeg"));
+    /** The largest mean |Δ| per pixel between {@code r}'s 28×28 digits and those of every pixel decoded, over 12 photos. */
+    private static double worstAgainstFullDecode(ImageDigitReader r) throws Exception {
         double worst = 0;
         for (int i = 0; i < 12; i++) {
             byte[] jpeg = photo(i);
-            PreprocessedDigit fast = reader.read(jpeg, "photo");
+            PreprocessedDigit fast = r.read(jpeg, "photo");
             BufferedImage full = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
             PreprocessedDigit all = DigitPreprocessor.defaults().process(full.getRGB(0, 0, full.getWidth(), full.getHeight(), null, 0,
                     full.getWidth()), full.getWidth(), full.getHeight());
@@ -169,8 +167,72 @@ class ImageDigitReaderTest {
             for (int k = 0; k < a.length; k++) sum += Math.abs(a[k] - b[k]);
             worst = Math.max(worst, sum / a.length);
         }
+        return worst;
+    }
+
+    @Test
+    void largeJpegsAreDecodedSubsampledToWhatThePreprocessingNeedsAndGiveTheSameDigit() throws Exception {
+        assertEquals(3, ImageDigitReader.subsampling(1600, 1200, "JPEG"));
+        assertEquals(1, ImageDigitReader.subsampling(1600, 1200, "png"));
+        assertEquals(1, ImageDigitReader.subsampling(640, 480, "png"));
+        assertEquals(1, ImageDigitReader.subsampling(640, 480, "jpeg"));
+        ImageDigitReader imageIO = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20, 2_000, false);
+        assertFalse(imageIO.usesTurboJpeg());
+        double worst = worstAgainstFullDecode(imageIO);
         // The same 28×28 digit within a few grey levels on average: subsampling moves anti-aliased edges only.
         assertTrue(worst < 0.03, "mean |Δ| per pixel up to " + worst);
         System.out.println("subsampled photo decode: mean |Δ| per pixel at most " + worst);
+    }
+
+    @Test
+    void withTurboJpegPhotosAreDecodedInTheDctDomainToGreyAndGiveTheSameDigit() throws Exception {
+        // run-tests installs libturbojpeg-java and libturbojpeg0-dev; without them the server falls back to ImageIO.
+        assertTrue(reader.usesTurboJpeg(), reader.jpegDecoder());
+        // Powers of two only: at 3/8 or 1/4 the crop's rounding moved some photos' digits by a pixel (mean |Δ| 0.04–0.05).
+        assertArrayEquals(new int[] {800, 600}, TurboJpeg.scaledSize(new TurboJpeg.Size(1600, 1200), 500));
+        assertArrayEquals(new int[] {500, 375}, TurboJpeg.scaledSize(new TurboJpeg.Size(4000, 3000), 500));
+        assertArrayEquals(new int[] {501, 376}, TurboJpeg.scaledSize(new TurboJpeg.Size(4001, 3001), 500));
+        assertArrayEquals(new int[] {640, 480}, TurboJpeg.scaledSize(new TurboJpeg.Size(640, 480), 500));
+        assertArrayEquals(new int[] {480, 360}, TurboJpeg.scaledSize(new TurboJpeg.Size(480, 360), 500));
+        assertArrayEquals(new int[] {1, 1}, TurboJpeg.scaledSize(new TurboJpeg.Size(1, 1), 500));
+        double worst = worstAgainstFullDecode(reader);
+        assertTrue(worst < 0.03, "mean |Δ| per pixel up to " + worst);
+        System.out.println("TurboJPEG photo decode: mean |Δ| per pixel at most " + worst);
+    }
+
+    @Test
+    void withTurboJpegGreyAndProgressiveJpegsAreReadAndADamagedOneIsUnreadable() throws Exception {
+        BufferedImage digit = TestModels.mnistImage(0);
+        BufferedImage big = new BufferedImage(700, 700, BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.Graphics2D g = big.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(digit, 50, 30, 560, 560, null);
+        g.dispose();
+        byte[] grey = TestModels.encode(big, "jpeg");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        try (javax.imageio.stream.ImageOutputStream ios = javax.imageio.ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new javax.imageio.IIOImage(big, null, null), param);
+        }
+        writer.dispose();
+        byte[] progressive = out.toByteArray();
+        PreprocessedDigit reference = new ImageDigitReader(DigitPreprocessor.defaults(), 4096, 32 << 20, 2_000, false)
+                .read(grey, "grey");
+        assertTrue(reader.usesTurboJpeg(), reader.jpegDecoder());
+        for (byte[] jpeg : new byte[][] {grey, progressive}) {
+            PreprocessedDigit d = reader.read(jpeg, "jpeg");
+            assertTrue(d.found());
+            double sum = 0;
+            for (int k = 0; k < d.pixels().length; k++) sum += Math.abs(d.pixels()[k] - reference.pixels()[k]);
+            assertTrue(sum / d.pixels().length < 0.03, "mean |Δ| " + sum / d.pixels().length);
+        }
+        byte[] damaged = java.util.Arrays.copyOf(grey, grey.length / 3);
+        for (int k = 600; k < damaged.length; k += 7) damaged[k] = (byte) 0xFF;
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> reader.read(damaged, "image 2"));
+        assertTrue(e.getMessage().startsWith("image 2 "), e.getMessage());
+        assertEquals(0, reader.pixelsInUse());
     }
 }
