@@ -4,13 +4,15 @@
 # Android canvases make it, a 1600×1200 phone photo JPEG of a digit on paper, the JSON pixels body of the web app's
 # server mode, and a batch of 16 JSON images. Same model in both (the embedded cnn's weights, loaded into PyTorch
 # from weights.safetensors), same machine, one after the other in the same run; the inputs are generated here.
-# Usage: benchmarks/flask-peer.sh          (LOAD_SECONDS=20 by default)
+# Usage: benchmarks/flask-peer.sh          (LOAD_SECONDS=20 and WARMUP_SECONDS=5 by default; with the server compiler
+# in JAVA_OPTS, WARMUP_SECONDS=15: C2 is still compiling after 5 s)
 # Needs: a built checkout (./mvnw install -DskipTests), wrk, and Debian's python3-flask, gunicorn, python3-torch,
 # python3-pil; MNIST (DIGITS_DATA_DIR or ../shared/data/mnist).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${DIGITS_DATA_DIR:-$here/../shared/data/mnist}"
 load_seconds="${LOAD_SECONDS:-20}"
+warmup_seconds="${WARMUP_SECONDS:-5}"
 python=/usr/bin/python3   # Debian's, which has the packages
 work="$(mktemp -d)"
 pids=()
@@ -89,7 +91,7 @@ wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "$3"; wrk.pa
 LUA
 }
 measure() {  # URL LUA CONNECTIONS -> "req/s p50 p99"
-  wrk -t2 -c"$3" -d5s -s "$2" "$1" > /dev/null
+  wrk -t2 -c"$3" -d"${warmup_seconds}s" -s "$2" "$1" > /dev/null
   wrk -t2 -c"$3" -d"${load_seconds}s" --latency -s "$2" "$1" \
     | awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
 }
