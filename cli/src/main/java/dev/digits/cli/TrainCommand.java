@@ -8,6 +8,7 @@ import dev.digits.train.TrainedModel;
 import dev.digits.train.Trainer;
 import dev.digits.train.robustness.InstalledFonts;
 import dev.digits.train.robustness.NotDigitTrainingImages;
+import dev.digits.train.robustness.UserDigitTrainingImages;
 import dev.digits.train.robustness.DigitCheckFit;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.artifact.ModelCard;
@@ -72,6 +73,11 @@ final class TrainCommand implements Callable<Integer> {
             + "are then kept out of training to fit the model's digit check, written into its card.")
     Integer notDigits;
 
+    @Option(names = "--user-digits", paramLabel = "N", description = "Also train on N generated digits drawn as users "
+            + "send them: MNIST training digits redrawn off-centre, filling the pad, with thick and thin pens, and digits in "
+            + "the installed fonts, each preprocessed as the server does and labelled.")
+    Integer userDigits;
+
     @Option(names = "--hold-out", paramLabel = "N", defaultValue = "5000", description = "With --not-digits: training "
             + "images (the last N) kept out of training to fit the digit check on (default: ${DEFAULT-VALUE}).")
     int holdOut;
@@ -111,12 +117,21 @@ final class TrainCommand implements Callable<Integer> {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
             mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));
         }
+        if (userDigits != null) {
+            if (userDigits < 1) throw new UserInputException("--user-digits must be at least 1, got " + userDigits);
+            System.out.printf(Locale.ROOT, "Drawing %,d digits as users send them…%n", userDigits);
+            ImageSet drawn = UserDigitTrainingImages.generate(mnist.train(),
+                    InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), userDigits, seed, null);
+            mnist = mnist.withTrain(mnist.train().append(drawn));
+        }
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
-                (augment ? ", augmented" : "") + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
+                (augment ? ", augmented" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
+                + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
             // The test set is run once: for the accuracy and for what the digit check rejects.
             float[][] testProbabilities = trained.predictAll(mnist.test(), 500);
+            if (userDigits != null) recordUserDigits(out, spec, UserDigitTrainingImages.describe(userDigits, seed));
             if (heldOut != null) writeDigitCheck(trained, heldOut, testProbabilities, out, spec);
             Evaluation test = Evaluation.of(mnist.test(), testProbabilities);
             System.out.printf(Locale.ROOT, "Test accuracy %.2f%% on %,d images. Model written to %s%n", 100 * test.accuracy(),
@@ -124,6 +139,15 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("Pictures: training-curves.png, confusion-matrix.png, misclassified.png. Next: digits export " + out);
         }
         return ExitCodes.OK;
+    }
+
+    /** Records in the card the trainer wrote which drawn digits joined the training images. */
+    private static void recordUserDigits(Path out, ModelSpec spec, String source) throws java.io.IOException {
+        Path cardFile = out.resolve(ModelArtifact.CARD_FILE);
+        ModelCard card = ModelCard.read(cardFile, spec);
+        java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(card.training());
+        training.put("userDigits", source);
+        card.toBuilder().training(training).build().write(cardFile);
     }
 
     /** Fits the digit check on the held-out digits and records it in the card the trainer wrote. */

@@ -112,6 +112,23 @@ public final class ImageSet {
         return new ImageSet(height, width, px, lb, classNames);
     }
 
+    /**
+     * These images followed by {@code more}'s, which must have the same size and classes.
+     *
+     * @throws InvalidInputException when they do not
+     */
+    public ImageSet append(ImageSet more) {
+        if (more.height != height || more.width != width || !more.classNames.equals(classNames)) {
+            throw new InvalidInputException("cannot append " + more.height + "×" + more.width + " images of classes "
+                    + more.classNames + " to " + height + "×" + width + " images of classes " + classNames);
+        }
+        byte[] px = java.util.Arrays.copyOf(pixels, pixels.length + more.pixels.length);
+        System.arraycopy(more.pixels, 0, px, pixels.length, more.pixels.length);
+        int[] lb = java.util.Arrays.copyOf(labels, count + more.count);
+        System.arraycopy(more.labels, 0, lb, count, more.count);
+        return new ImageSet(height, width, px, lb, classNames);
+    }
+
     /** Images per class. */
     public int[] classCounts() {
         int[] c = new int[classNames.size()];
