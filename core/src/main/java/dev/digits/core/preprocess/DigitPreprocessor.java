@@ -252,14 +252,9 @@ public final class DigitPreprocessor implements InputPreprocessor {
 
         // Step 2: the border is nearly always background, even when a stroke touches it, so its median is a robust
         // background estimate and its median absolute deviation a robust noise estimate.
-        double[] border = border(g, w, h);
-        Arrays.sort(border);
-        double bg = median(border);
-        for (int i = 0; i < border.length; i++) {
-            border[i] = Math.abs(border[i] - bg);
-        }
-        Arrays.sort(border);
-        double mad = median(border);
+        double[] background = medianAndMad(border(g, w, h));
+        double bg = background[0];
+        double mad = background[1];
 
         // Step 3: polarity by which side of the background holds more contrast beyond the tolerance.
         double t = minContrast;
@@ -326,14 +321,9 @@ public final class DigitPreprocessor implements InputPreprocessor {
         int n = grey.length;
 
         // Step 2, as in run.
-        double[] border = borderGrey(grey, w, h);
-        Arrays.sort(border);
-        double bg = median(border);
-        for (int i = 0; i < border.length; i++) {
-            border[i] = Math.abs(border[i] - bg);
-        }
-        Arrays.sort(border);
-        double mad = median(border);
+        double[] background = medianAndMad(borderGrey(grey, w, h));
+        double bg = background[0];
+        double mad = background[1];
 
         int[] count = levelCounts(grey, mad == 0);
 
@@ -628,6 +618,17 @@ public final class DigitPreprocessor implements InputPreprocessor {
             b[k++] = g[y * w + w - 1] & 0xFF;
         }
         return b;
+    }
+
+    /** Step 2's {median, median absolute deviation} of the border values; sorts and overwrites {@code border}. */
+    private static double[] medianAndMad(double[] border) {
+        Arrays.sort(border);
+        double bg = median(border);
+        for (int i = 0; i < border.length; i++) {
+            border[i] = Math.abs(border[i] - bg);
+        }
+        Arrays.sort(border);
+        return new double[] {bg, median(border)};
     }
 
     private static double median(double[] sorted) {
