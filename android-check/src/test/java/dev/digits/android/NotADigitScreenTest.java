@@ -28,7 +28,8 @@ import static org.junit.Assert.assertTrue;
 /**
  * "Not a digit" on the phone: with a model whose card carries a digit check, a cross drawn on the pad is answered
  * "This doesn't look like a digit" instead of a number — on the device, with the rule that came with the downloaded
- * model, and in Server mode, with the server's decision — while a drawn 7 is still a 7.
+ * model, and in Server mode, with the server's decision — while a drawn 7 is still a 7. Both modes still show the
+ * probability bars of the rejected answer, and they agree.
  */
 @RunWith(ScreenTestRunner.class)
 @Config(sdk = 35)
@@ -64,6 +65,12 @@ public class NotADigitScreenTest {
         if (server != null) server.close();
     }
 
+    private static double sum(float[] p) {
+        double s = 0;
+        for (float v : p) s += v;
+        return s;
+    }
+
     @Test
     public void aCrossIsNotADigitOnTheDeviceAndOnTheServerAndASevenStillIs() {
         Screens.settings().setServerUrl(server.url());
@@ -73,17 +80,34 @@ public class NotADigitScreenTest {
             Screens.waitFor("the download", () -> Screens.textOf(app, MainActivity.TAG_MODEL)
                     .startsWith("Model: downloaded cnn v1") && Screens.textOf(app, MainActivity.TAG_MODEL).contains("\n"));
             DrawView pad = Screens.find(app, DrawView.class, v -> true);
-            for (String mode : new String[]{"On device", "Server"}) {
+            ProbabilityBars bars = Screens.find(app, ProbabilityBars.class, v -> true);
+            float[][] crossBars = new float[2][];
+            String[] modes = {"On device", "Server"};
+            for (int m = 0; m < modes.length; m++) {
+                String mode = modes[m];
                 Screens.find(app, RadioButton.class, b -> mode.contentEquals(b.getText())).performClick();
                 Screens.press(app, "Clear");
+                assertEquals(mode + ": Clear removes the bars", 0, bars.probabilities().length);
                 Screens.draw(pad, CROSS);
                 String details = Screens.detect(app);
                 assertTrue(mode + ": " + details, details.startsWith(MainActivity.NOT_A_DIGIT));
                 assertEquals("–", Screens.textOf(app, MainActivity.TAG_DIGIT));
+                // The bars still show what the model made of the cross, with no digit highlighted.
+                crossBars[m] = bars.probabilities();
+                assertEquals(mode, 10, crossBars[m].length);
+                assertEquals(mode, -1, bars.best());
+                assertEquals(mode, 1.0, sum(crossBars[m]), 1e-3);
                 Screens.press(app, "Clear");
                 Screens.draw(pad, ClassifierTest.drawnDigits().get(7));
-                Screens.detect(app);
+                details = Screens.detect(app);
                 assertEquals(mode, "7", Screens.textOf(app, MainActivity.TAG_DIGIT));
+                assertEquals(mode, 7, bars.best());
+                assertTrue(mode + ": " + details, details.startsWith(String.format(java.util.Locale.ROOT,
+                        "probability %.1f%%", 100 * bars.probabilities()[7])));
+            }
+            // The phone's TFLite file and the server's ONNX file are exports of one model, fed by one preprocessing.
+            for (int d = 0; d < 10; d++) {
+                assertEquals("digit " + d, crossBars[0][d], crossBars[1][d], 0.05);
             }
         }
     }

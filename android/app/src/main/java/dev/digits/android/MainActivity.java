@@ -45,8 +45,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Draw a digit (or pick or take a picture of one), press Detect, see the digit, its probability and how long it took,
- * classified on the phone with TFLite or by a Digits server.
+ * Draw a digit (or pick or take a picture of one), press Detect, see the digit, every class's probability as bars and
+ * how long it took, classified on the phone with TFLite or by a Digits server.
  *
  * <p>The views are built in code, so the app has no generated resource class to depend on. Everything slow (model
  * loading, inference, network, model updates) runs on one background thread, in order; results come back to the
@@ -82,6 +82,7 @@ public final class MainActivity extends Activity {
     private TextView detailView;
     private TextView modelView;
     private ImageView preview;
+    private ProbabilityBars bars;
     private EditText serverUrl;
 
     // Touched only on the worker thread.
@@ -211,6 +212,12 @@ public final class MainActivity extends Activity {
         result.addView(detailView, weighted());
         root.addView(result);
 
+        bars = new ProbabilityBars(this);
+        LinearLayout.LayoutParams barsParams = new LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT,
+                ViewGroup.LayoutParams.WRAP_CONTENT);
+        barsParams.topMargin = pad8;
+        root.addView(bars, barsParams);
+
         modelView = new TextView(this);
         modelView.setTag(TAG_MODEL);
         modelView.setTextSize(12);
@@ -290,6 +297,7 @@ public final class MainActivity extends Activity {
         digitView.setText("");
         detailView.setText("");
         preview.setImageDrawable(null);
+        bars.clear();
     }
 
     private void detectDrawing() {
@@ -391,7 +399,8 @@ public final class MainActivity extends Activity {
                 PredictionClient client = PredictionClient.builder().server(url).build();
                 ServerPrediction p = png != null ? client.predictImage(png, "image/png") : client.predictPixels(pixels);
                 if (!p.found()) {
-                    showMessage(ServerPrediction.NOT_A_DIGIT.equals(p.reason()) ? NOT_A_DIGIT : NO_DIGIT);
+                    if (ServerPrediction.NOT_A_DIGIT.equals(p.reason())) showNotADigit(NOT_A_DIGIT, p.probabilities());
+                    else showMessage(NO_DIGIT);
                     return;
                 }
                 Recognition r = p.recognition();
@@ -408,8 +417,8 @@ public final class MainActivity extends Activity {
         }
         Recognition r = classifier.classify(pixels, preprocessMillis);
         if (!classifierCheck.isDigit(r.probabilities())) {
-            showMessage(String.format(Locale.ROOT, "%s%n(score %.2f below the model's %.2f · on device)", NOT_A_DIGIT,
-                    classifierCheck.score(r.probabilities()), classifierCheck.threshold()));
+            showNotADigit(String.format(Locale.ROOT, "%s%n(score %.2f below the model's %.2f · on device)", NOT_A_DIGIT,
+                    classifierCheck.score(r.probabilities()), classifierCheck.threshold()), r.probabilities());
             return;
         }
         showResult(r, pixels, "on device · " + classifierSource);
@@ -488,6 +497,7 @@ public final class MainActivity extends Activity {
         main.post(() -> {
             digitView.setText(r.label());
             detailView.setText(details);
+            bars.show(r.probabilities(), null, r.index());
             BitmapDrawable drawable = new BitmapDrawable(getResources(), seen);
             // Nearest-neighbour scaling shows the 28x28 pixels as they are.
             drawable.setFilterBitmap(false);
@@ -499,6 +509,17 @@ public final class MainActivity extends Activity {
         main.post(() -> {
             digitView.setText("–");
             detailView.setText(message);
+            bars.clear();
+        });
+    }
+
+    /** An answer the digit check rejected: no digit, but the bars show what the model saw (when it is known). */
+    private void showNotADigit(String message, float[] probabilities) {
+        main.post(() -> {
+            digitView.setText("–");
+            detailView.setText(message);
+            if (probabilities != null) bars.show(probabilities, null, -1);
+            else bars.clear();
         });
     }
 

@@ -120,6 +120,16 @@ public final class PredictionClient {
         }
     }
 
+    private float[] probabilities(Object array) throws ServerException {
+        List<?> list = (List<?>) array;
+        float[] p = new float[list.size()];
+        for (int i = 0; i < p.length; i++) {
+            if (!(list.get(i) instanceof Number)) throw badAnswer("probability " + i + " is not a number");
+            p[i] = ((Number) list.get(i)).floatValue();
+        }
+        return p;
+    }
+
     private ServerPrediction parse(Map<String, Object> json, double roundTrip) throws ServerException {
         String name = null;
         String version = null;
@@ -142,18 +152,17 @@ public final class PredictionClient {
             // No digit in the image (nothing drawn, or the model's digit check rejected it) and, rightly, no label.
             String reason = ServerPrediction.NOT_A_DIGIT.equals(json.get("reason")) ? ServerPrediction.NOT_A_DIGIT
                     : ServerPrediction.EMPTY;
-            return new ServerPrediction(null, reason, name, version, sha, roundTrip);
+            // A rejected answer carries the model's probabilities (servers before the digit check send none).
+            Object rejected = json.get("probabilities");
+            float[] p = ServerPrediction.NOT_A_DIGIT.equals(reason) && rejected instanceof List
+                    && !((List<?>) rejected).isEmpty() ? probabilities(rejected) : null;
+            return new ServerPrediction(null, reason, p, name, version, sha, roundTrip);
         }
         Object probs = json.get("probabilities");
         if (!(probs instanceof List) || ((List<?>) probs).isEmpty()) {
             throw badAnswer("it has no \"probabilities\" array");
         }
-        List<?> list = (List<?>) probs;
-        float[] p = new float[list.size()];
-        for (int i = 0; i < p.length; i++) {
-            if (!(list.get(i) instanceof Number)) throw badAnswer("probability " + i + " is not a number");
-            p[i] = ((Number) list.get(i)).floatValue();
-        }
+        float[] p = probabilities(probs);
         Recognition r = new Recognition(p, ServerPrediction.indexLabels(p.length), preprocess, inference);
         return new ServerPrediction(r, name, version, sha, roundTrip);
     }

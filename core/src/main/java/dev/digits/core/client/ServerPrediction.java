@@ -17,16 +17,19 @@ public final class ServerPrediction {
     private final String modelSha256;
     private final double roundTripMillis;
     private final String reason;
+    private final float[] rejectedProbabilities;
 
     ServerPrediction(Recognition recognition, String modelName, String modelVersion, String modelSha256,
                      double roundTripMillis) {
-        this(recognition, null, modelName, modelVersion, modelSha256, roundTripMillis);
+        this(recognition, null, null, modelName, modelVersion, modelSha256, roundTripMillis);
     }
 
-    ServerPrediction(Recognition recognition, String reason, String modelName, String modelVersion,
-                     String modelSha256, double roundTripMillis) {
+    ServerPrediction(Recognition recognition, String reason, float[] rejectedProbabilities, String modelName,
+                     String modelVersion, String modelSha256, double roundTripMillis) {
         this.recognition = recognition;
         this.reason = recognition != null ? null : reason == null ? EMPTY : reason;
+        this.rejectedProbabilities = recognition != null || rejectedProbabilities == null ? null
+                : rejectedProbabilities.clone();
         this.modelName = modelName;
         this.modelVersion = modelVersion;
         this.modelSha256 = modelSha256;
@@ -67,6 +70,16 @@ public final class ServerPrediction {
     /** The winning digit's probability, or 0 when nothing was found. */
     public float probability() {
         return recognition == null ? 0f : recognition.probability();
+    }
+
+    /**
+     * The model's class probabilities: those of the recognition when a digit was found; those of the answer the digit
+     * check rejected when the reason is {@value #NOT_A_DIGIT}, so that clients can still show what the model saw;
+     * null for an empty picture, or when the server did not send them. A copy.
+     */
+    public float[] probabilities() {
+        if (recognition != null) return recognition.probabilities();
+        return rejectedProbabilities == null ? null : rejectedProbabilities.clone();
     }
 
     /** Name of the model the server used. */
