@@ -55,8 +55,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed, data and settings give the same model (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--augment", description = "Randomly shift (±2 px), rotate (±10°) and scale (±10%) training images for robustness to hand-drawn input.")
-    boolean augment;
+    @Option(names = "--augment", arity = "0..1", fallbackValue = "handwriting", paramLabel = "KIND",
+            description = "Randomly distort training images for robustness to how people write: handwriting (the "
+                    + "default when no KIND is given) shifts (±2 px), rotates (±10°), scales (±10%%) and slants (±15°) "
+                    + "them, bends half of them elastically and makes the pen thicker or thinner on 40%%; affine only "
+                    + "shifts, rotates and scales.")
+    String augment;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model directory to write (default: models/<architecture>).")
     Path output;
@@ -88,19 +92,31 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    private Augmentation augmentation() {
+        if (augment == null) return null;
+        return switch (augment) {
+            case "handwriting" -> Augmentation.standard();
+            case "affine" -> Augmentation.affine();
+            default -> throw new UserInputException("--augment takes handwriting or affine, got '" + augment + "'");
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = Architectures.get(model);
+        Augmentation distortions = augmentation();
+        // Every option is checked before minutes go into drawing pictures or loading data.
+        if (notDigits != null && notDigits < 1) throw new UserInputException("--not-digits must be at least 1, got " + notDigits);
+        if (userDigits != null && userDigits < 1) throw new UserInputException("--user-digits must be at least 1, got " + userDigits);
         Trainer.NotDigits negatives = null;
         if (notDigits != null) {
-            if (notDigits < 1) throw new UserInputException("--not-digits must be at least 1, got " + notDigits);
             System.out.printf(Locale.ROOT, "Drawing %,d pictures that are not digits…%n", notDigits);
             ImageSet images = NotDigitTrainingImages.generate(InstalledFonts.under(InstalledFonts.SYSTEM_FONTS),
                     notDigits, seed, null);
             negatives = new Trainer.NotDigits(images, 0.25, 0.5, NotDigitTrainingImages.describe(notDigits, seed));
         }
         Trainer trainer = Trainer.builder().architecture(spec).epochs(epochs).batchSize(batchSize).learningRate(learningRate)
-                .schedule(schedule).optimizer(optimizer).loss(loss).seed(seed).augmentation(augment ? Augmentation.standard() : null)
+                .schedule(schedule).optimizer(optimizer).loss(loss).seed(seed).augmentation(distortions)
                 .notDigits(negatives).build();
         Path out = output != null ? output : Path.of("models", spec.name());
         Dataset mnist = data.loadMnist();
@@ -118,7 +134,6 @@ final class TrainCommand implements Callable<Integer> {
             mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));
         }
         if (userDigits != null) {
-            if (userDigits < 1) throw new UserInputException("--user-digits must be at least 1, got " + userDigits);
             System.out.printf(Locale.ROOT, "Drawing %,d digits as users send them…%n", userDigits);
             ImageSet drawn = UserDigitTrainingImages.generate(mnist.train(),
                     InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), userDigits, seed, null);
@@ -126,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
-                (augment ? ", augmented" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
+                (augment != null ? ", augmented (" + augment + ")" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
                 + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
             // The test set is run once: for the accuracy and for what the digit check rejects.
