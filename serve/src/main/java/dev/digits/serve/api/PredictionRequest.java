@@ -175,12 +175,12 @@ final class PredictionRequest {
                 throw ApiException.badRequest(source + "[" + n + "] is " + describe(p, t) + "; pixel values must be "
                         + "numbers in [0, 1]");
             }
-            double v = p.getDoubleValue();
+            float v = JsonNumbers.readFloat(p);
             if (!(v >= 0 && v <= 1)) {
                 throw ApiException.badRequest(source + "[" + n + "] is " + p.getText() + "; pixel values must be in [0, 1]"
                         + (v > 1 && v <= 255 ? " (divide 0–255 grey levels by 255)" : ""));
             }
-            if (n < out.length) out[n] = (float) v;
+            if (n < out.length) out[n] = v;
             n++;
         }
         if (n != PreprocessedDigit.PIXELS) {
