@@ -55,11 +55,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed, data and settings give the same model (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--augment", arity = "0..1", fallbackValue = "handwriting", paramLabel = "KIND",
-            description = "Randomly distort training images for robustness to how people write: handwriting (the "
-                    + "default when no KIND is given) shifts (±2 px), rotates (±10°), scales (±10%%) and slants (±15°) "
-                    + "them, bends half of them elastically and makes the pen thicker or thinner on 40%%; affine only "
-                    + "shifts, rotates and scales.")
+    @Option(names = "--augment", arity = "0..1", fallbackValue = "affine", paramLabel = "KIND",
+            description = "Randomly distort training images for robustness to hand-drawn input: affine (the default "
+                    + "when no KIND is given) shifts (±2 px), rotates (±10°) and scales (±10%%) them; handwriting also "
+                    + "slants them (±15°), bends half of them elastically and makes the pen thicker or thinner on 40%%.")
     String augment;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model directory to write (default: models/<architecture>).")
@@ -95,9 +94,9 @@ final class TrainCommand implements Callable<Integer> {
     private Augmentation augmentation() {
         if (augment == null) return null;
         return switch (augment) {
-            case "handwriting" -> Augmentation.standard();
-            case "affine" -> Augmentation.affine();
-            default -> throw new UserInputException("--augment takes handwriting or affine, got '" + augment + "'");
+            case "affine" -> Augmentation.standard();
+            case "handwriting" -> Augmentation.handwriting();
+            default -> throw new UserInputException("--augment takes affine or handwriting, got '" + augment + "'");
         };
     }
 

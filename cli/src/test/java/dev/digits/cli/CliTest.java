@@ -108,6 +108,24 @@ class CliTest {
     }
 
     @Test
+    void trainingInputErrorsNameTheOptionAndWhatItTakesBeforeAnyWork() {
+        String data = System.getProperty("digits.data");
+        Path out = dir.resolve("never-written");
+        String[][] cases = {
+                {"--augment=wobbly", "--augment takes affine or handwriting, got 'wobbly'"},
+                {"--user-digits=0", "--user-digits must be at least 1, got 0"},
+                {"--not-digits=-5", "--not-digits must be at least 1, got -5"},
+        };
+        for (String[] c : cases) {
+            Run r = run("train", "--model", "mlp", c[0], "--data", data, "--output", out.toString());
+            assertEquals(ExitCodes.INVALID_INPUT, r.code, c[0] + ": " + r.err);
+            assertTrue(r.err.contains(c[1]), r.err);
+            assertEquals(1, r.err.strip().lines().count(), r.err);
+            assertFalse(Files.exists(out), c[0] + " wrote " + out);
+        }
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("train", "--epoch", "3");
         assertEquals(ExitCodes.USAGE, r.code);

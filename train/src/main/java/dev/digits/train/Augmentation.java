@@ -62,16 +62,20 @@ public final class Augmentation {
         this.kernel = gaussian(elasticSigma);
     }
 
-    /** Shifts up to 2 px, rotations up to 10°, scaling up to 10%: the affine distortions alone. */
-    public static Augmentation affine() {
+    /**
+     * What {@code digits train --augment} uses: shifts up to 2 px, rotations up to 10°, scaling up to 10% — the affine
+     * distortions alone, which measured better than {@link #handwriting()} for the embedded model (BENCHMARKS.md).
+     */
+    public static Augmentation standard() {
         return new Augmentation(2, 10, 0.1);
     }
 
     /**
-     * What {@code digits train --augment} uses: the affine distortions, slant up to 15°, an elastic distortion
-     * (α = 28, σ = 5: strokes bent by about a pixel, the digit still plainly itself) on half the images, and a thicker or thinner pen on 40% of them.
+     * {@code --augment=handwriting}: the affine distortions, slant up to 15°, an elastic distortion (α = 28, σ = 5:
+     * strokes bent by about a pixel, the digit still plainly itself) on half the images, and a thicker or thinner pen
+     * on 40% of them.
      */
-    public static Augmentation standard() {
+    public static Augmentation handwriting() {
         return new Augmentation(2, 10, 0.1, 15, 0.5, 28, 5, 0.4);
     }
 

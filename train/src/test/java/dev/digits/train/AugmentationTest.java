@@ -38,9 +38,9 @@ class AugmentationTest {
         float[] a = new float[src.length];
         float[] b = new float[src.length];
         float[] c = new float[src.length];
-        Augmentation.standard().apply(src, 28, 28, a, 0, new Random(7));
-        Augmentation.standard().apply(src, 28, 28, b, 0, new Random(7));
-        Augmentation.standard().apply(src, 28, 28, c, 0, new Random(8));
+        Augmentation.handwriting().apply(src, 28, 28, a, 0, new Random(7));
+        Augmentation.handwriting().apply(src, 28, 28, b, 0, new Random(7));
+        Augmentation.handwriting().apply(src, 28, 28, c, 0, new Random(8));
         assertArrayEquals(a, b);
         assertFalse(java.util.Arrays.equals(a, c));
     }
@@ -79,8 +79,8 @@ class AugmentationTest {
 
     @Test
     void theDescriptionNamesEveryDistortionInUse() {
-        assertEquals("shift ±2.0 px, rotation ±10.0°, scale ±10%", Augmentation.affine().toString());
+        assertEquals("shift ±2.0 px, rotation ±10.0°, scale ±10%", Augmentation.standard().toString());
         assertEquals("shift ±2.0 px, rotation ±10.0°, scale ±10%, slant ±15°, elastic α 28 σ 5 on 50%, pen width on 40%",
-                Augmentation.standard().toString());
+                Augmentation.handwriting().toString());
     }
 }
