@@ -110,6 +110,20 @@ class InferenceProtocolTest {
     }
 
     @Test
+    void theTensorsFieldsMayComeInAnyOrder() {
+        StringBuilder data = new StringBuilder();
+        for (float v : test.image(5)) data.append(data.length() == 0 ? "" : ",").append(v);
+        Http.Response r = infer("/v2/models/cnn/infer", "{\"inputs\": [{\"data\": [[" + data + "]], \"parameters\": {\"x\": [1]},"
+                + " \"datatype\": \"FP32\", \"shape\": [1, 784], \"name\": \"input\"}], \"id\": 7}");
+        assertEquals(200, r.status, r.text());
+        assertEquals("7", r.json().get("id").asText());
+        JsonNode out = r.json().get("outputs").get(0).get("data");
+        int best = 0;
+        for (int k = 1; k < 10; k++) if (out.get(k).asDouble() > out.get(best).asDouble()) best = k;
+        assertEquals(test.label(5), best);
+    }
+
+    @Test
     void errorsComeInTheProtocolsShape() {
         String one = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": [" + "0,".repeat(783) + "0]}]}";
         assertProtocolError(infer("/v2/models/nope/infer", one), 404);
@@ -118,6 +132,10 @@ class InferenceProtocolTest {
         assertProtocolError(infer("/v2/models/cnn/infer", one.replace("FP32", "INT8")), 400);
         assertProtocolError(infer("/v2/models/cnn/infer", one.replace("[0,", "[2,")), 400);
         assertProtocolError(infer("/v2/models/cnn/infer", "{\"inputs\": []}"), 400);
+        assertProtocolError(infer("/v2/models/cnn/infer", one.replace("[0,", "[\"a\",")), 400);
+        assertProtocolError(infer("/v2/models/cnn/infer", one.replace("0]}", "0,0]}")), 400);
+        assertProtocolError(infer("/v2/models/cnn/infer", one.replace("}]}", "}, " + one.substring(12, one.length() - 1) + "}")), 400);
+        assertProtocolError(infer("/v2/models/cnn/infer", "{\"inputs\": [{\"data\": [0, 1"), 400);
         assertProtocolError(http.get("/v2/models/nope"), 404);
         assertProtocolError(http.get("/v2/models/cnn/versions/9/ready"), 404);
     }

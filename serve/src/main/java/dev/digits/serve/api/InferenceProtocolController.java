@@ -1,6 +1,5 @@
 package dev.digits.serve.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.digits.core.artifact.DigitsVersion;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.serve.inference.Lease;
@@ -104,23 +103,20 @@ final class InferenceProtocolController {
 
     void infer(Context ctx) throws IOException {
         StoredModel model = model(ctx);
-        JsonNode body = Json.MAPPER.readTree(RequestBody.read(ctx, maxBodyBytes));
-        if (body == null || !body.path("inputs").isArray() || body.path("inputs").size() != 1) {
+        InferenceRequest body = InferenceRequest.read(RequestBody.read(ctx, maxBodyBytes));
+        if (body.inputs != 1) {
             throw ApiException.badRequest("send {\"inputs\": [one tensor]}: {\"name\", \"shape\", \"datatype\": \"FP32\","
                     + " \"data\"}, the pixels of n images in [0, 1], shape [n, 784] or [n, 28, 28, 1]");
         }
-        JsonNode input = body.path("inputs").get(0);
-        String datatype = input.path("datatype").asText("");
-        if (!datatype.equals("FP32")) {
-            throw ApiException.badRequest("input datatype is '" + datatype + "'; this model takes FP32");
+        if (!body.datatype.equals("FP32")) {
+            throw ApiException.badRequest("input datatype is '" + body.datatype + "'; this model takes FP32");
         }
-        int n = images(input.path("shape"));
-        float[] pixels = new float[n * PreprocessedDigit.PIXELS];
-        int filled = flatten(input.path("data"), pixels, 0);
-        if (filled != pixels.length) {
-            throw ApiException.badRequest("input data holds " + filled + " values; shape " + input.path("shape")
-                    + " needs " + pixels.length);
+        int n = images(body.shape, body.shapeText);
+        if (body.count != n * PreprocessedDigit.PIXELS) {
+            throw ApiException.badRequest("input data holds " + body.count + " values; shape " + body.shapeText
+                    + " needs " + n * PreprocessedDigit.PIXELS);
         }
+        float[] pixels = body.data.length == body.count ? body.data : java.util.Arrays.copyOf(body.data, body.count);
         try (Lease lease = lease(ctx, model)) {
             ServingVersion v = lease.version();
             ctx.attribute(Predictor.MODEL_ATTRIBUTE, model.name());
@@ -136,48 +132,27 @@ final class InferenceProtocolController {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model_name", model.name());
             out.put("model_version", Integer.toString(v.stored().version()));
-            if (body.hasNonNull("id")) out.put("id", body.get("id").asText());
+            if (body.id != null) out.put("id", body.id);
             out.put("outputs", List.of(output));
             Json.ok(ctx, out);
         }
     }
 
     /** Images in a shape: {@code [n, 784]}, {@code [n, 28, 28, 1]} or {@code [n, 1, 28, 28]}. */
-    private int images(JsonNode shape) {
-        List<Long> dims = new ArrayList<>();
-        if (shape.isArray()) for (JsonNode d : shape) dims.add(d.canConvertToLong() ? d.asLong() : -1);
+    private int images(List<Long> dims, String shapeText) {
         long per = 1;
         for (int i = 1; i < dims.size(); i++) per *= dims.get(i);
         boolean known = dims.size() == 2 && dims.get(1) == 784
                 || dims.size() == 4 && (dims.subList(1, 4).equals(List.of(28L, 28L, 1L))
                 || dims.subList(1, 4).equals(List.of(1L, 28L, 28L)));
         if (!known || per != PreprocessedDigit.PIXELS || dims.get(0) < 1) {
-            throw ApiException.badRequest("input shape " + shape + " is not one this model takes: [n, 784], [n, 28, 28, 1]"
+            throw ApiException.badRequest("input shape " + shapeText + " is not one this model takes: [n, 784], [n, 28, 28, 1]"
                     + " or [n, 1, 28, 28], n ≥ 1");
         }
         if (dims.get(0) > maxImages) {
             throw ApiException.tooLarge("the input holds " + dims.get(0) + " images; at most " + maxImages + " per request");
         }
         return (int) (long) dims.get(0);
-    }
-
-    /** Copies {@code data} (flat or nested arrays of numbers in [0, 1]) into {@code out}; returns how many it held. */
-    private static int flatten(JsonNode data, float[] out, int at) {
-        if (!data.isArray()) throw ApiException.badRequest("input data must be an array of numbers");
-        for (JsonNode v : data) {
-            if (v.isArray()) {
-                at = flatten(v, out, at);
-                continue;
-            }
-            if (!v.isNumber()) throw ApiException.badRequest("input data holds " + v + ", not a number");
-            double d = v.asDouble();
-            if (!(d >= 0 && d <= 1)) {
-                throw ApiException.badRequest("input data holds " + v + "; pixels are in [0, 1] (white ink on black)");
-            }
-            if (at >= out.length) return at + 1;
-            out[at++] = (float) d;
-        }
-        return at;
     }
 
     private StoredModel model(Context ctx) {
