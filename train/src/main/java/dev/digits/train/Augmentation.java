@@ -115,10 +115,10 @@ public final class Augmentation {
     private double[][] displacementField(int h, int w, Random rng) {
         double[][] field = new double[2][h * w];
         double[] tmp = new double[h * w];
+        double[] rows = new double[h * w];
+        int r = kernel.length / 2;
         for (double[] f : field) {
             for (int i = 0; i < f.length; i++) tmp[i] = rng.nextDouble() * 2 - 1;
-            int r = kernel.length / 2;
-            double[] rows = new double[h * w];
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     double s = 0;

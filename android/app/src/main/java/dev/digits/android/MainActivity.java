@@ -497,7 +497,7 @@ public final class MainActivity extends Activity {
         main.post(() -> {
             digitView.setText(r.label());
             detailView.setText(details);
-            bars.show(r.probabilities(), null, r.index());
+            bars.show(r.probabilities(), r.index());
             BitmapDrawable drawable = new BitmapDrawable(getResources(), seen);
             // Nearest-neighbour scaling shows the 28x28 pixels as they are.
             drawable.setFilterBitmap(false);
@@ -518,7 +518,7 @@ public final class MainActivity extends Activity {
         main.post(() -> {
             digitView.setText("–");
             detailView.setText(message);
-            if (probabilities != null) bars.show(probabilities, null, -1);
+            if (probabilities != null) bars.show(probabilities, -1);
             else bars.clear();
         });
     }

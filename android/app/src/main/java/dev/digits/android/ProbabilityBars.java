@@ -33,15 +33,13 @@ public final class ProbabilityBars extends View {
     }
 
     /**
-     * Shows {@code probabilities}, one per label, highlighting {@code best} (-1: none, for an answer the digit check
-     * rejected). {@code labels} may be null: the classes are then named by their index.
+     * Shows {@code probabilities}, one per class, named by its index (the digit), highlighting {@code best} (-1: none,
+     * for an answer the digit check rejected).
      */
-    public void show(float[] probabilities, String[] labels, int best) {
+    public void show(float[] probabilities, int best) {
         this.probabilities = probabilities.clone();
         this.labels = new String[probabilities.length];
-        for (int i = 0; i < probabilities.length; i++) {
-            this.labels[i] = labels != null && labels.length == probabilities.length ? labels[i] : Integer.toString(i);
-        }
+        for (int i = 0; i < probabilities.length; i++) this.labels[i] = Integer.toString(i);
         this.best = best;
         StringBuilder said = new StringBuilder("Probabilities: ");
         for (int i = 0; i < probabilities.length; i++) {
