@@ -1,6 +1,6 @@
 // The page: wires the drawing pad, the shared preprocessing and the two ways of running a model to the controls.
 
-import { preprocess } from './preprocess.js';
+import { preprocessFor } from './preprocess.js';
 import { resizeForModel } from './resize.js';
 import { DrawingPad } from './drawing-pad.js';
 import { isDigit } from './digit-check.js';
@@ -180,8 +180,10 @@ async function detect() {
   els.detect.disabled = true;
   if (els.status.classList.contains('error')) setStatus('');
   try {
-    // As the model's card declares: handwriting is found and centred, other pictures are resized whole.
-    const digit = state.choice?.preprocessing === 'resize' ? resizeForModel(pad.imageData()) : preprocess(pad.imageData());
+    // As the model's card declares: handwriting is found and centred (and straightened, for a model trained so),
+    // other pictures are resized whole.
+    const how = state.choice?.preprocessing ?? 'digit';
+    const digit = how === 'resize' ? resizeForModel(pad.imageData()) : preprocessFor(pad.imageData(), how);
     drawSeen(digit.pixels);
     if (!digit.found) {
       showNothing('No digit found');

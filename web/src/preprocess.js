@@ -94,6 +94,89 @@ export function toAsciiArt(pixels) {
   return s;
 }
 
+/** The largest slant deskew() removes, as a shear factor (1 = 45 degrees); Deskew.MAX_SLANT in Java. */
+export const MAX_SLANT = 1;
+const MIN_ROW_SPREAD = 1e-3;
+
+/**
+ * The slant of a 28x28 frame: the shear factor mu11 / mu02 of its ink, clamped to +-MAX_SLANT; 0 for a blank frame
+ * or a horizontal line. dev.digits.core.preprocess.Deskew.slant, in the same order of operations.
+ *
+ * @param {Float32Array|number[]} frame
+ */
+export function slant(frame) {
+  return centreRowAndSlant(frame)[1];
+}
+
+function centreRowAndSlant(frame) {
+  let mass = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const v = frame[y * SIZE + x];
+      mass += v;
+      sx += v * x;
+      sy += v * y;
+    }
+  }
+  if (!(mass > 0)) return [0, 0];
+  const cx = sx / mass;
+  const cy = sy / mass;
+  let xy = 0;
+  let yy = 0;
+  for (let y = 0; y < SIZE; y++) {
+    const dy = y - cy;
+    for (let x = 0; x < SIZE; x++) {
+      const v = frame[y * SIZE + x];
+      xy += v * (x - cx) * dy;
+      yy += v * dy * dy;
+    }
+  }
+  if (yy / mass < MIN_ROW_SPREAD) return [cy, 0];
+  return [cy, Math.max(-MAX_SLANT, Math.min(MAX_SLANT, xy / yy))];
+}
+
+/**
+ * The last step of the 'digit-deskewed' preprocessing (dev.digits.core.preprocess.Deskew.apply): the frame's slant
+ * removed by a horizontal shear about its ink's centre row, each row linearly interpolated; outside is background.
+ * A result that found no digit is returned as it is.
+ *
+ * @param {{found: boolean, pixels: Float32Array}} digit a result of preprocess() or preprocessGray()
+ */
+export function deskew(digit) {
+  if (!digit.found) return digit;
+  const src = digit.pixels;
+  const [cy, k] = centreRowAndSlant(src);
+  if (k === 0) return digit;
+  const out = new Float32Array(PIXELS);
+  for (let y = 0; y < SIZE; y++) {
+    const shift = k * (y - cy);
+    const whole = Math.floor(shift);
+    const frac = shift - whole;
+    for (let x = 0; x < SIZE; x++) {
+      const left = x + whole;
+      const a = left >= 0 && left < SIZE ? src[y * SIZE + left] : 0;
+      const b = left + 1 >= 0 && left + 1 < SIZE ? src[y * SIZE + left + 1] : 0;
+      out[y * SIZE + x] = a + (b - a) * frac;
+    }
+  }
+  return { ...digit, pixels: out };
+}
+
+/**
+ * The model input for browser pixels as a model's card declares it: 'digit' (preprocess) or 'digit-deskewed'
+ * (preprocess, then deskew). 'resize' models are prepared by resize.js.
+ *
+ * @param {{data: Uint8ClampedArray|Uint8Array|number[], width: number, height: number}} image
+ * @param {'digit'|'digit-deskewed'} preprocessing
+ */
+export function preprocessFor(image, preprocessing) {
+  if (preprocessing === 'digit-deskewed') return deskew(preprocess(image));
+  if (preprocessing === 'digit') return preprocess(image);
+  throw new RangeError(`preprocessing ${preprocessing} is not done by preprocess.js`);
+}
+
 function resolveOptions(options) {
   const o = { ...DEFAULT_OPTIONS, ...(options || {}) };
   for (const key of Object.keys(options || {})) {

@@ -23,7 +23,7 @@ async function failure(response) {
 /**
  * One model version as the page needs it.
  * @typedef {{name: string, version: string, latest: boolean, isDefault: boolean, labels: string[]|null,
- *   preprocessing: 'digit'|'resize', digitCheck: {temperature: number, threshold: number}|null,
+ *   preprocessing: 'digit'|'digit-deskewed'|'resize', digitCheck: {temperature: number, threshold: number}|null,
  *   tfjs: {url: string, size: number|null, sha256: string|null, quantization: string, maxDifference: number|null,
  *     files: Array<{url: string, sha256: string|null}>}|null}} ModelChoice
  */
@@ -68,7 +68,7 @@ export function modelChoices(catalogue) {
         latest: v.latest ?? String(v.version) === String(model.latest),
         isDefault: Boolean(model.default),
         labels: Array.isArray(v.labels) ? v.labels.map(String) : null,
-        preprocessing: v.input?.preprocessing === 'resize' ? 'resize' : 'digit',
+        preprocessing: ['resize', 'digit-deskewed'].includes(v.input?.preprocessing) ? v.input.preprocessing : 'digit',
         digitCheck: v.digitCheck && v.digitCheck.threshold > 0
           ? { temperature: Number(v.digitCheck.temperature), threshold: Number(v.digitCheck.threshold) }
           : null,

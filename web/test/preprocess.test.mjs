@@ -6,7 +6,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 
-import { DEFAULT_OPTIONS, PIXELS, SIZE, preprocess, preprocessGray, toAsciiArt } from '../src/preprocess.js';
+import {
+  DEFAULT_OPTIONS, PIXELS, SIZE, deskew, preprocess, preprocessFor, preprocessGray, slant, toAsciiArt,
+} from '../src/preprocess.js';
 import { resizeForModel, resizeGray } from '../src/resize.js';
 
 const VECTORS_DIR = fileURLToPath(new URL('../../core/src/test/resources/preprocess-vectors/', import.meta.url));
@@ -69,6 +71,30 @@ for (const vector of vectors) {
       `largest difference ${worst} at (${worstAt % SIZE}, ${Math.floor(worstAt / SIZE)}):\n${toAsciiArt(result.pixels)}`);
   });
 }
+
+for (const vector of vectors) {
+  test(`vector ${vector.name}: the "digit-deskewed" preprocessing equals the Java output`, () => {
+    assert.ok(Array.isArray(vector.deskewed), 'the vector holds the deskewed output');
+    const result = preprocessFor(toImageData(vector), 'digit-deskewed');
+    assert.equal(result.found, vector.found, 'found');
+    assert.ok(result.pixels instanceof Float32Array, 'pixels is a Float32Array');
+    let worst = 0;
+    for (let i = 0; i < PIXELS; i++) worst = Math.max(worst, Math.abs(result.pixels[i] - vector.deskewed[i]));
+    assert.ok(worst <= TOLERANCE, `largest difference ${worst}:\n${toAsciiArt(result.pixels)}`);
+  });
+}
+
+test('deskewing stands the slanted 4 upright and leaves a blank result alone', () => {
+  const four = vectors.find((v) => v.name === 'slanted-canvas-four');
+  assert.ok(four, 'the slanted vector exists');
+  const plain = preprocess(toImageData(four));
+  assert.ok(slant(plain.pixels) < -0.3, `the 4 leans: slant ${slant(plain.pixels)}`);
+  assert.ok(Math.abs(slant(deskew(plain).pixels)) < 0.03, 'upright after deskewing');
+  const blank = vectors.find((v) => !v.found);
+  const none = preprocessFor(toImageData(blank), 'digit-deskewed');
+  assert.equal(none.found, false);
+  assert.throws(() => preprocessFor(toImageData(four), 'resize'), /resize/);
+});
 
 for (const vector of vectors) {
   test(`vector ${vector.name}: the "resize" preprocessing gives Java's grey levels byte for byte`, () => {

@@ -152,8 +152,11 @@ public final class TfliteExporter implements Exporter {
         };
         String ink = contract.polarity() == dev.digits.core.artifact.InputContract.Polarity.LIGHT_ON_DARK
                 ? "light ink on a dark background" : "dark ink on a light background";
-        String prep = contract.preprocessing() == dev.digits.core.artifact.InputContract.Preprocessing.DIGIT
-                ? "the digit cropped, scaled to 20×20 and centred by mass as in MNIST" : "the picture resized to the input size";
+        String prep = switch (contract.preprocessing()) {
+            case DIGIT -> "the digit cropped, scaled to 20×20 and centred by mass as in MNIST";
+            case DIGIT_DESKEWED -> "the digit cropped, scaled to 20×20, centred by mass as in MNIST and deskewed by its moments";
+            case RESIZE -> "the picture resized to the input size";
+        };
         return what + ", " + ink + " (" + prep + "), shape " + Arrays.toString(g.input().shape()) + ", " + values + ".";
     }
 

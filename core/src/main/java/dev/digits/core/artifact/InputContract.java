@@ -58,6 +58,11 @@ public record InputContract(int height, int width, int channels, float low, floa
     public enum Preprocessing {
         /** Handwriting: crop to the ink, scale into a 20-pixel box, centre by mass in 28×28, either polarity (MNIST). */
         DIGIT("digit"),
+        /**
+         * As {@link #DIGIT}, then the digit's slant removed by a shear from its moments
+         * ({@link dev.digits.core.preprocess.Deskew}): for models trained on deskewed digits.
+         */
+        DIGIT_DESKEWED("digit-deskewed"),
         /** The whole picture resized to the input size, as photographed (retrained models on object photos). */
         RESIZE("resize");
 
@@ -71,10 +76,15 @@ public record InputContract(int height, int width, int channels, float low, floa
             return id;
         }
 
-        /** The preprocessing called {@code id} ({@code digit} or {@code resize}). */
+        /** Whether the digit is found in the picture, cropped and centred ({@code digit}, {@code digit-deskewed}). */
+        public boolean findsDigit() {
+            return this != RESIZE;
+        }
+
+        /** The preprocessing called {@code id} ({@code digit}, {@code digit-deskewed} or {@code resize}). */
         public static Preprocessing of(String id) {
             for (Preprocessing p : values()) if (p.id.equals(id)) return p;
-            throw new InvalidInputException("preprocessing '" + id + "' is unknown; use digit or resize");
+            throw new InvalidInputException("preprocessing '" + id + "' is unknown; use digit, digit-deskewed or resize");
         }
     }
 

@@ -158,7 +158,8 @@ public final class ModelCard {
         Object training = m.get("training");
         Object trainedWith = training instanceof Map ? ((Map<?, ?>) training).get("preprocessing") : null;
         b.input = InputContract.fromJson(m.get("input"), spec.inputShape(),
-                "digit".equals(trainedWith) || "resize".equals(trainedWith) ? (String) trainedWith : null);
+                "digit".equals(trainedWith) || "digit-deskewed".equals(trainedWith) || "resize".equals(trainedWith)
+                        ? (String) trainedWith : null);
         if (m.get("labels") != null) {
             List<String> labels = new ArrayList<>();
             for (Object o : Fields.list(m.get("labels"), "labels")) labels.add(Fields.text(o, "labels"));

@@ -4,7 +4,7 @@ import dev.digits.core.artifact.InputContract;
 
 /**
  * Turns a user's picture into a model's input, as the model's {@link InputContract} declares: handwriting is found,
- * cropped and centred ({@link DigitPreprocessor}), other pictures are resized whole ({@link ResizePreprocessor}).
+ * cropped and centred ({@link DigitPreprocessor}), and straightened too for models trained so ({@link Deskew}), other pictures are resized whole ({@link ResizePreprocessor}).
  * The server, the browser and the apps pick it from the model, never assume it.
  */
 public interface InputPreprocessor {
@@ -16,7 +16,10 @@ public interface InputPreprocessor {
 
     /** The preprocessing {@code contract} declares. */
     static InputPreprocessor of(InputContract contract) {
-        return contract.preprocessing() == InputContract.Preprocessing.RESIZE
-                ? new ResizePreprocessor(contract.height(), contract.width()) : DigitPreprocessor.defaults();
+        return switch (contract.preprocessing()) {
+            case RESIZE -> new ResizePreprocessor(contract.height(), contract.width());
+            case DIGIT_DESKEWED -> DeskewingPreprocessor.DEFAULTS;
+            case DIGIT -> DigitPreprocessor.defaults();
+        };
     }
 }

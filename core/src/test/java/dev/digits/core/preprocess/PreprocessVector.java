@@ -38,9 +38,11 @@ final class PreprocessVector {
     final double[] expected;
     /** The same picture as {@link ResizePreprocessor} makes it for a 28×28 "resize" model: grey levels 0–255. */
     final int[] resized;
+    /** The {@code digit-deskewed} preprocessing's output: {@link #expected} after {@link Deskew}. */
+    final double[] deskewed;
 
     PreprocessVector(String name, String description, int width, int height, int[] argb, boolean found,
-                     boolean inverted, int[] crop, double[] expected, int[] resized) {
+                     boolean inverted, int[] crop, double[] expected, int[] resized, double[] deskewed) {
         this.name = name;
         this.description = description;
         this.width = width;
@@ -51,6 +53,7 @@ final class PreprocessVector {
         this.crop = crop;
         this.expected = expected;
         this.resized = resized;
+        this.deskewed = deskewed;
     }
 
     /** Every {@code *.json} under {@code dir}, sorted by file name. */
@@ -73,11 +76,9 @@ final class PreprocessVector {
         for (int i = 0; i < crop.length; i++) {
             crop[i] = ((Number) cropList.get(i)).intValue();
         }
-        List<?> exp = (List<?>) o.get("expected");
-        double[] expected = new double[exp.size()];
-        for (int i = 0; i < expected.length; i++) {
-            expected[i] = ((Number) exp.get(i)).doubleValue();
-        }
+        double[] expected = numbers(o.get("expected"));
+        if (o.get("deskewed") == null) throw new IOException(file + ": no \"deskewed\" output; regenerate the vectors");
+        double[] deskewed = numbers(o.get("deskewed"));
         List<?> res = (List<?>) o.get("resized");
         if (res == null) throw new IOException(file + ": no \"resized\" grey levels; regenerate the vectors");
         int[] resized = new int[res.size()];
@@ -85,7 +86,26 @@ final class PreprocessVector {
             resized[i] = ((Number) res.get(i)).intValue();
         }
         return new PreprocessVector((String) o.get("name"), (String) o.get("description"), width, height, argb,
-                (Boolean) o.get("found"), (Boolean) o.get("inverted"), crop, expected, resized);
+                (Boolean) o.get("found"), (Boolean) o.get("inverted"), crop, expected, resized, deskewed);
+    }
+
+    private static double[] numbers(Object list) {
+        List<?> l = (List<?>) list;
+        double[] out = new double[l.size()];
+        for (int i = 0; i < out.length; i++) out[i] = ((Number) l.get(i)).doubleValue();
+        return out;
+    }
+
+    private static void floats(StringBuilder sb, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i % PreprocessedDigit.SIZE == 0 ? "\n    " : " ");
+            double v = values[i];
+            // The float's exact value as a double, so that a reader compares against precisely what Java produced.
+            sb.append(v == 0 ? "0" : Double.toString(v));
+            if (i + 1 < values.length) {
+                sb.append(',');
+            }
+        }
     }
 
     /** Writes atomically: a reader sees the old file or the new one, never half of one. */
@@ -103,15 +123,7 @@ final class PreprocessVector {
         sb.append("  \"crop\": [").append(crop[0]).append(", ").append(crop[1]).append(", ").append(crop[2])
                 .append(", ").append(crop[3]).append("],\n");
         sb.append("  \"expected\": [");
-        for (int i = 0; i < expected.length; i++) {
-            sb.append(i % PreprocessedDigit.SIZE == 0 ? "\n    " : " ");
-            double v = expected[i];
-            // The float's exact value as a double, so that a reader compares against precisely what Java produced.
-            sb.append(v == 0 ? "0" : Double.toString(v));
-            if (i + 1 < expected.length) {
-                sb.append(',');
-            }
-        }
+        floats(sb, expected);
         sb.append("\n  ],\n");
         sb.append("  \"resized\": [");
         for (int i = 0; i < resized.length; i++) {
@@ -120,6 +132,9 @@ final class PreprocessVector {
                 sb.append(',');
             }
         }
+        sb.append("\n  ],\n");
+        sb.append("  \"deskewed\": [");
+        floats(sb, deskewed);
         sb.append("\n  ]\n}\n");
 
         AtomicFiles.writeString(file, sb.toString());

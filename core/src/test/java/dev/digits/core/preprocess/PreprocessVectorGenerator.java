@@ -79,6 +79,10 @@ final class PreprocessVectorGenerator {
         double[] smallTwo = SyntheticDigits.coverage(28, 28, '2', 6, 4, 14, 20, 1.2, 1);
         in.put("tiny-canvas-two", new Input("A 28 x 28 canvas already at MNIST scale: the 20 px tall 2 is copied "
                 + "nearly one to one.", 28, 28, SyntheticDigits.canvas(smallTwo)));
+        double[] leaning = SyntheticDigits.coverage(140, 140, '4', 40, 20, 60, 100, 5, 1);
+        in.put("slanted-canvas-four", new Input("A 4 on a black canvas leaning right by about 25 degrees, as many people "
+                + "write: the digit-deskewed preprocessing stands it upright.", 140, 140,
+                SyntheticDigits.canvas(slanted(leaning, 140, 140, 0.45))));
         return in;
     }
 
@@ -94,6 +98,19 @@ final class PreprocessVectorGenerator {
         if (set != null) return Paths.get(set);
         Path fromRoot = Paths.get("core/src/test/resources/preprocess-vectors");
         return Files.isDirectory(fromRoot) ? fromRoot : Paths.get("src/test/resources/preprocess-vectors");
+    }
+
+    /** {@code cov} sheared so that its top leans right by {@code shear} pixels per row above the middle. */
+    private static double[] slanted(double[] cov, int width, int height, double shear) {
+        double[] out = new double[cov.length];
+        for (int y = 0; y < height; y++) {
+            double shift = shear * (height / 2.0 - y);
+            for (int x = 0; x < width; x++) {
+                int from = (int) Math.round(x - shift);
+                out[y * width + x] = from >= 0 && from < width ? cov[y * width + from] : 0;
+            }
+        }
+        return out;
     }
 
     static void regenerate(Path dir) throws IOException {
@@ -112,8 +129,11 @@ final class PreprocessVectorGenerator {
             byte[] resizedBytes = new ResizePreprocessor(PreprocessedDigit.SIZE, PreprocessedDigit.SIZE).resize(in.argb, in.width, in.height);
             int[] resized = new int[resizedBytes.length];
             for (int i = 0; i < resized.length; i++) resized[i] = resizedBytes[i] & 0xFF;
+            float[] straight = Deskew.apply(d).pixels();
+            double[] deskewed = new double[straight.length];
+            for (int i = 0; i < straight.length; i++) deskewed[i] = straight[i];
             new PreprocessVector(e.getKey(), in.description, in.width, in.height, in.argb, d.found(), d.inverted(),
-                    crop, expected, resized).write(dir.resolve(e.getKey() + ".json"));
+                    crop, expected, resized, deskewed).write(dir.resolve(e.getKey() + ".json"));
             written.add(e.getKey() + (d.found() ? "" : " (not found)") + "\n" + d);
         }
         written.forEach(System.out::println);

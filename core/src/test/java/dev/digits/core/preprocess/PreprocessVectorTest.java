@@ -44,8 +44,8 @@ class PreprocessVectorTest {
     }
 
     @Test
-    void theVectorSetHoldsEightToTwelveVariedCases() {
-        assertTrue(vectors.size() >= 8 && vectors.size() <= 12, "vectors: " + vectors.size());
+    void theVectorSetHoldsEightToSixteenVariedCases() {
+        assertTrue(vectors.size() >= 8 && vectors.size() <= 16, "vectors: " + vectors.size());
         assertEquals(vectors.size(), new HashSet<>(PreprocessVector.names(vectors)).size(), "names are unique");
         assertTrue(vectors.stream().anyMatch(v -> !v.found), "some vector is blank");
         assertTrue(vectors.stream().anyMatch(v -> v.found && v.inverted), "some vector is dark ink on light");
@@ -85,6 +85,32 @@ class PreprocessVectorTest {
                 }
             }
         }));
+    }
+
+    /** The "digit-deskewed" preprocessing of the same pictures, as a model declaring it gets them. */
+    @TestFactory
+    Stream<DynamicTest> everyVectorDeskewsToItsStoredOutput() {
+        InputPreprocessor deskewing = InputPreprocessor.of(dev.digits.core.artifact.InputContract.mnist(
+                dev.digits.core.model.Shape.image(1, 28, 28)).withPreprocessing(dev.digits.core.artifact.InputContract.Preprocessing.DIGIT_DESKEWED));
+        return vectors.stream().map(v -> DynamicTest.dynamicTest(v.name, () -> {
+            PreprocessedDigit d = deskewing.process(v.argb, v.width, v.height);
+            assertEquals(v.found, d.found(), v.name + ": found");
+            float[] px = d.pixels();
+            assertEquals(PreprocessedDigit.PIXELS, v.deskewed.length, v.name + ": deskewed length");
+            for (int i = 0; i < px.length; i++) {
+                if (!(Math.abs(px[i] - v.deskewed[i]) <= TOLERANCE)) {
+                    throw new AssertionError(v.name + ": deskewed pixel (" + i % 28 + ", " + i / 28 + ") is " + px[i]
+                            + ", expected " + v.deskewed[i] + "\n" + d.toAsciiArt());
+                }
+            }
+        }));
+    }
+
+    /** The vectors exercise the shear: some are slanted enough for deskewing to move their ink. */
+    @Test
+    void someVectorsAreSlantedAndDeskewingChangesThem() {
+        long slanted = vectors.stream().filter(v -> v.found && !java.util.Arrays.equals(v.expected, v.deskewed)).count();
+        assertTrue(slanted >= 3, slanted + " vectors change when deskewed");
     }
 
     /** The "resize" preprocessing of the same pictures: exactly the stored grey levels, byte for byte. */
