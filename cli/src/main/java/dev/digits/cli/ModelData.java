@@ -34,7 +34,7 @@ final class ModelData {
                 throw new InvalidInputException(model.path() + " classifies " + model.labels() + ", not MNIST's digits, and its card"
                         + " names no dataset of its own; give its images with --data DIR");
             }
-            return mnist;
+            return mnist.asInputFor(model.input().preprocessing());
         }
         if (data == null) {
             throw new InvalidInputException(model.path() + " was trained on " + model.card().dataset() + " (" + format + " data); give"

@@ -1,6 +1,7 @@
 package dev.digits.cli;
 
 import dev.digits.core.artifact.ModelArtifact;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.data.ImageSet;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.recognition.DigitCheck;
@@ -91,12 +92,15 @@ final class RobustnessCommand implements Callable<Integer> {
         Dataset mnist = data.loadMnist();
         List<RobustnessCategory> categories = RobustnessSuite.categories(mnist.test(), InstalledFonts.under(fonts));
         try (TrainedModel model = TrainedModel.load(artifact)) {
-            RobustnessResults results = new RobustnessBenchmark(model).run(categories, images, seed, System.err);
+            RobustnessResults results = new RobustnessBenchmark(model, InputPreprocessor.of(artifact.input()))
+                    .run(categories, images, seed, System.err);
             String table = results.table(check);
             StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "Model %s, %d images per category, seed %d, check: %s%n%n",
                     modelName, images, seed, check.rejects() ? check : "none"));
             report.append(table);
-            if (compareMethods) report.append("\n").append(compare(model, mnist, results).markdown());
+            if (compareMethods) {
+                report.append("\n").append(compare(model, mnist.asInputFor(artifact.input().preprocessing()), results).markdown());
+            }
             Files.createDirectories(output);
             AtomicFiles.writeString(output.resolve("robustness.md"), report.toString());
             results.writeExampleGrid(output.resolve("examples.png"), check);

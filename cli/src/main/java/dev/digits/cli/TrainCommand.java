@@ -12,7 +12,9 @@ import dev.digits.train.robustness.UserDigitTrainingImages;
 import dev.digits.train.robustness.DigitCheckFit;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.artifact.ModelCard;
+import dev.digits.core.artifact.InputContract;
 import dev.digits.core.data.ImageSet;
+import dev.digits.core.preprocess.Deskew;
 import dev.digits.train.data.Dataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,6 +62,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "when no KIND is given) shifts (±2 px), rotates (±10°) and scales (±10%%) them; handwriting also "
                     + "slants them (±15°), bends half of them elastically and makes the pen thicker or thinner on 40%%.")
     String augment;
+
+    @Option(names = "--deskew", description = "Straighten every digit's slant (a shear from its moments) after the usual "
+            + "crop and centring, in training and, as the model card then declares (preprocessing digit-deskewed), on every "
+            + "target that runs the model.")
+    boolean deskew;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model directory to write (default: models/<architecture>).")
     Path output;
@@ -112,6 +119,8 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Drawing %,d pictures that are not digits…%n", notDigits);
             ImageSet images = NotDigitTrainingImages.generate(InstalledFonts.under(InstalledFonts.SYSTEM_FONTS),
                     notDigits, seed, null);
+            // What the model is shown must be what the preprocessing gives it: deskewed, when it deskews.
+            if (deskew) images = Deskew.images(images);
             negatives = new Trainer.NotDigits(images, 0.25, 0.5, NotDigitTrainingImages.describe(notDigits, seed));
         }
         Trainer trainer = Trainer.builder().architecture(spec).epochs(epochs).batchSize(batchSize).learningRate(learningRate)
@@ -138,9 +147,13 @@ final class TrainCommand implements Callable<Integer> {
                     InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), userDigits, seed, null);
             mnist = mnist.withTrain(mnist.train().append(drawn));
         }
+        if (deskew) {
+            mnist = mnist.asInputFor(InputContract.Preprocessing.DIGIT_DESKEWED);
+            if (heldOut != null) heldOut = Deskew.images(heldOut);
+        }
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
-                (augment != null ? ", augmented (" + augment + ")" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
+                (deskew ? ", deskewed" : "") + (augment != null ? ", augmented (" + augment + ")" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
                 + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
             // The test set is run once: for the accuracy and for what the digit check rejects.

@@ -2,6 +2,7 @@ package dev.digits.train.data;
 
 import dev.digits.core.artifact.InputContract;
 import dev.digits.core.data.ImageSet;
+import dev.digits.core.preprocess.Deskew;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,6 +40,20 @@ public final class Dataset {
     /** This dataset with other training images (a sample of them), the rest unchanged. */
     public Dataset withTrain(ImageSet images) {
         return new Dataset(name, images, test, checksums, preprocessing);
+    }
+
+    /**
+     * This dataset's images as a model declaring {@code p} takes them: digits in MNIST form are deskewed for
+     * {@code digit-deskewed} ({@link Deskew#images}); any other pairing is this dataset unchanged, or refused when
+     * its images cannot become that input.
+     */
+    public Dataset asInputFor(InputContract.Preprocessing p) {
+        if (p == preprocessing) return this;
+        if (p == InputContract.Preprocessing.DIGIT_DESKEWED && preprocessing == InputContract.Preprocessing.DIGIT) {
+            return new Dataset(name, Deskew.images(train), Deskew.images(test), checksums, p);
+        }
+        throw new DatasetException(name + "'s images are prepared by the " + preprocessing.id() + " preprocessing, not "
+                + p.id() + "; give the data the model was trained on");
     }
 
     public String name() {

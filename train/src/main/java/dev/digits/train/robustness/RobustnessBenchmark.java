@@ -1,6 +1,7 @@
 package dev.digits.train.robustness;
 
 import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.train.TrainedModel;
 import dev.digits.train.data.ImageFiles;
@@ -18,7 +19,8 @@ import java.util.stream.IntStream;
 
 /**
  * Runs generated images through what the server does with an upload — decoding with javax.imageio into ARGB, core's
- * {@link DigitPreprocessor#defaults()}, the model — and keeps every answer.
+ * the model's preprocessing ({@link DigitPreprocessor#defaults()} unless it declares another), the model — and keeps
+ * every answer.
  */
 public final class RobustnessBenchmark {
     /** Images kept per category for the example grid. */
@@ -27,14 +29,23 @@ public final class RobustnessBenchmark {
     private static final int CHUNK = 50;
 
     private final TrainedModel model;
-    private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
+    private final InputPreprocessor preprocessor;
 
-    /** @param model a digit classifier taking 28×28 inputs */
+    /** @param model a digit classifier taking 28×28 inputs, prepared by {@link DigitPreprocessor#defaults()} */
     public RobustnessBenchmark(TrainedModel model) {
+        this(model, DigitPreprocessor.defaults());
+    }
+
+    /**
+     * @param model        a digit classifier taking 28×28 inputs
+     * @param preprocessor the preprocessing its contract declares ({@link InputPreprocessor#of})
+     */
+    public RobustnessBenchmark(TrainedModel model, InputPreprocessor preprocessor) {
         if (model.inputSize() != PreprocessedDigit.PIXELS || model.labels().size() != 10) {
             throw new IllegalArgumentException("the robustness benchmark needs a digit classifier taking 28×28 images");
         }
         this.model = model;
+        this.preprocessor = preprocessor;
     }
 
     /**
