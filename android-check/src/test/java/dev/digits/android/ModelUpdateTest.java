@@ -1,6 +1,7 @@
 package dev.digits.android;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.digits.core.artifact.InputContract;
 import dev.digits.core.client.InstalledModel;
 import dev.digits.core.client.ModelUpdater;
 import dev.digits.core.client.UpdateResult;
@@ -87,6 +88,7 @@ class ModelUpdateTest {
         assertEquals(DigitsServerFixture.sha256(v1Tflite), m.sha256());
         assertArrayEquals(Files.readAllBytes(v1Tflite), Files.readAllBytes(m.file().toPath()));
         assertEquals(m.sha256(), updater(null).installed().sha256(), "installed() finds it again, offline");
+        assertEquals(InputContract.Preprocessing.DIGIT, m.preprocessing(), "the server lists the model's preprocessing");
         assertEquals(TestData.mnist().test().label(0), argmax(classifyWith(m)));
     }
 
@@ -252,6 +254,26 @@ class ModelUpdateTest {
         assertNoLeftovers();
     }
 
+    @Test
+    @Order(12)
+    void theListedPreprocessingTravelsWithTheDownloadAndAnUnknownOneIsRefused() throws IOException {
+        byte[] file = Files.readAllBytes(v2Tflite);
+        String sha = DigitsServerFixture.sha256(v2Tflite);
+        try (LyingServer deskewed = LyingServer.listing(5, "{\"preprocessing\":\"digit-deskewed\"}", sha, file)) {
+            UpdateResult r = updater(deskewed.url()).update();
+            assertEquals(UpdateStatus.DOWNLOADED, r.status(), r.message());
+            assertEquals(InputContract.Preprocessing.DIGIT_DESKEWED, r.installed().preprocessing());
+        }
+        assertEquals(InputContract.Preprocessing.DIGIT_DESKEWED, updater(null).installed().preprocessing(),
+                "recorded with the file, so it holds offline and after a restart");
+        try (LyingServer unknown = LyingServer.listing(6, "{\"preprocessing\":\"sharpen\"}", sha, file)) {
+            UpdateResult r = updater(unknown.url()).update();
+            assertEquals(UpdateStatus.SERVER_ERROR, r.status(), r.message());
+            assertTrue(r.message().contains("'sharpen'") && r.message().contains("update the app"), r.message());
+            assertEquals("5", r.installed().version(), "the model in use stays");
+        }
+    }
+
     private static void assertNoLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(appFiles.toPath())) {
             String left = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("."))
@@ -297,6 +319,22 @@ class ModelUpdateTest {
             http.createContext("/api/v1/models", ex -> send(ex, 500, "application/json",
                     "{\"error\":\"disk full\",\"detail\":\"cannot read the models directory\"}"
                             .getBytes(StandardCharsets.UTF_8)));
+            http.start();
+        }
+
+        /** Lists {@code file} truthfully as version {@code version} with the input description {@code input}. */
+        static LyingServer listing(int version, String input, String sha256, byte[] file) throws IOException {
+            return new LyingServer(version, input, sha256, file);
+        }
+
+        private LyingServer(int version, String input, String sha256, byte[] file) throws IOException {
+            http = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            String listing = "{\"models\":[{\"name\":\"cnn\",\"latest\":" + version + ",\"versions\":[{\"version\":"
+                    + version + ",\"input\":" + input + ",\"formats\":[{\"format\":\"tflite\",\"quantization\":\"float32\","
+                    + "\"url\":\"/files/cnn.tflite\",\"size\":" + file.length + ",\"sha256\":\"" + sha256 + "\"}]}]}]}";
+            http.createContext("/api/v1/models", ex -> send(ex, 200, "application/json",
+                    listing.getBytes(StandardCharsets.UTF_8)));
+            http.createContext("/files/cnn.tflite", ex -> send(ex, 200, "application/octet-stream", file));
             http.start();
         }
 

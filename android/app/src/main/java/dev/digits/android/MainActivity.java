@@ -34,7 +34,10 @@ import dev.digits.core.client.ServerException;
 import dev.digits.core.client.ServerPrediction;
 import dev.digits.core.client.UpdateResult;
 import dev.digits.core.client.UpdateStatus;
+import dev.digits.core.artifact.InputContract;
+import dev.digits.core.model.Shape;
 import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import dev.digits.core.recognition.DigitCheck;
 import dev.digits.core.recognition.Recognition;
@@ -74,7 +77,8 @@ public final class MainActivity extends Activity {
 
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private final Handler main = new Handler(Looper.getMainLooper());
-    private final DigitPreprocessor preprocessor = DigitPreprocessor.defaults();
+    // As the model in use declares it (its card, or the server's listing of the downloaded version).
+    private volatile InputPreprocessor preprocessor = DigitPreprocessor.defaults();
 
     private AppSettings settings;
     private DrawView pad;
@@ -424,6 +428,12 @@ public final class MainActivity extends Activity {
         showResult(r, pixels, "on device · " + classifierSource);
     }
 
+    /** The preprocessing a 28×28 digit model declaring {@code how} takes its input from. */
+    private static InputPreprocessor preprocessorFor(InputContract.Preprocessing how) {
+        return InputPreprocessor.of(InputContract.mnist(Shape.image(1, PreprocessedDigit.SIZE, PreprocessedDigit.SIZE))
+                .withPreprocessing(how));
+    }
+
     /** (Re)loads the model: the verified download when there is one, otherwise the bundled one. */
     private void loadClassifier() {
         closeClassifier();
@@ -440,6 +450,7 @@ public final class MainActivity extends Activity {
                 classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
                 classifierDownload = installed;
                 classifierCheck = installed.digitCheck();
+                preprocessor = preprocessorFor(installed.preprocessing());
                 showModel("Model: " + classifierSource);
                 return;
             } catch (IOException | IllegalArgumentException e) {
@@ -451,6 +462,7 @@ public final class MainActivity extends Activity {
             classifier = new Classifier(source.map(this), source.name, threads, accelerator);
             classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
             classifierCheck = ModelFiles.bundledCheck(this);
+            preprocessor = preprocessorFor(ModelFiles.bundledPreprocessing(this));
             showModel("Model: " + classifierSource + note);
         } catch (IOException | IllegalArgumentException e) {
             classifierSource = e.getMessage();

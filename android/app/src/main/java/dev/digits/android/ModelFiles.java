@@ -5,6 +5,7 @@ import android.content.res.AssetFileDescriptor;
 
 import dev.digits.core.client.InstalledModel;
 import dev.digits.core.client.ModelUpdater;
+import dev.digits.core.artifact.InputContract;
 import dev.digits.core.json.Json;
 import dev.digits.core.recognition.DigitCheck;
 
@@ -81,6 +82,20 @@ final class ModelFiles {
             return check == null ? DigitCheck.NONE : DigitCheck.fromJson(check);
         } catch (IOException | IllegalArgumentException e) {
             return DigitCheck.NONE;
+        }
+    }
+
+    /**
+     * How a picture becomes the bundled model's input, as its card declares ({@code input.preprocessing});
+     * {@code digit} when the card says nothing.
+     */
+    static InputContract.Preprocessing bundledPreprocessing(Context context) {
+        try (InputStream in = context.getAssets().open(BUNDLED_CARD)) {
+            Object input = Json.parseObject(new String(readAll(in), StandardCharsets.UTF_8)).get("input");
+            Object how = input instanceof java.util.Map ? ((java.util.Map<?, ?>) input).get("preprocessing") : null;
+            return how == null ? InputContract.Preprocessing.DIGIT : InputContract.Preprocessing.of(String.valueOf(how));
+        } catch (IOException e) {
+            return InputContract.Preprocessing.DIGIT;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.digits.core.client;
 
+import dev.digits.core.artifact.InputContract;
 import dev.digits.core.recognition.DigitCheck;
 
 import java.io.File;
@@ -17,9 +18,11 @@ public final class InstalledModel {
     private final String sha256;
     private final long size;
     private final DigitCheck digitCheck;
+    private final InputContract.Preprocessing preprocessing;
 
     InstalledModel(File file, String model, String version, String quantization, String sha256, long size,
-                   DigitCheck digitCheck) {
+                   DigitCheck digitCheck, InputContract.Preprocessing preprocessing) {
+        this.preprocessing = preprocessing == null ? InputContract.Preprocessing.DIGIT : preprocessing;
         this.digitCheck = digitCheck == null ? DigitCheck.NONE : digitCheck;
         this.file = file;
         this.model = model;
@@ -35,6 +38,15 @@ public final class InstalledModel {
      */
     public DigitCheck digitCheck() {
         return digitCheck;
+    }
+
+    /**
+     * How a picture becomes this model's input, as the server listed it with the version ({@code digit} when it
+     * listed none): pass it to {@link dev.digits.core.preprocess.InputPreprocessor#of} through the model's contract,
+     * or pick the preprocessor by it.
+     */
+    public InputContract.Preprocessing preprocessing() {
+        return preprocessing;
     }
 
     /** The model file, ready to be memory-mapped or read. */

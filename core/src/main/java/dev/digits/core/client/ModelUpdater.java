@@ -1,6 +1,8 @@
 package dev.digits.core.client;
 
 import dev.digits.core.artifact.Digests;
+import dev.digits.core.artifact.InputContract;
+import dev.digits.core.error.InvalidInputException;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.json.Json;
 import dev.digits.core.recognition.DigitCheck;
@@ -117,8 +119,10 @@ public final class ModelUpdater {
             if (!(size instanceof Number) || ((Number) size).longValue() != file.length()) return null;
             if (!sha.equals(Digests.sha256(path(file)))) return null;
             DigitCheck check = r.get("digitCheck") == null ? DigitCheck.NONE : DigitCheck.fromJson(r.get("digitCheck"));
+            InputContract.Preprocessing how = r.get("preprocessing") == null ? InputContract.Preprocessing.DIGIT
+                    : InputContract.Preprocessing.of(String.valueOf(r.get("preprocessing")));
             return new InstalledModel(file, model, String.valueOf(r.get("version")), quantization, sha,
-                    file.length(), check);
+                    file.length(), check, how);
         } catch (IOException | IllegalArgumentException e) {
             // An unreadable record (or one with a digit check this version cannot apply) is the same as none: the
             // file cannot be vouched for.
@@ -221,7 +225,7 @@ public final class ModelUpdater {
                         + " version in " + directory + ": " + e.getMessage());
             }
             before = new InstalledModel(before.file(), model, offer.version, quantization, before.sha256(),
-                    before.size(), offer.digitCheck);
+                    before.size(), offer.digitCheck, offer.preprocessing);
         }
         return new UpdateResult(UpdateStatus.UP_TO_DATE, before, offer.version, "The model is up to date ("
                 + describe(offer) + ").");
@@ -318,7 +322,7 @@ public final class ModelUpdater {
             if (!keepPart) deleteQuietly(part);
         }
         InstalledModel now = new InstalledModel(modelFile(), model, offer.version, quantization, offer.sha256,
-                modelFile().length(), offer.digitCheck);
+                modelFile().length(), offer.digitCheck, offer.preprocessing);
         return new UpdateResult(UpdateStatus.DOWNLOADED, now, offer.version, "Downloaded " + describe(offer)
                 + (from > 0 ? " (resumed at byte " + from + ")" : "")
                 + (before == null ? "" : ", replacing version " + before.version()) + ".");
@@ -347,6 +351,7 @@ public final class ModelUpdater {
         r.put("size", modelFile().length());
         r.put("source", http.resolve(offer.url));
         if (offer.digitCheck.rejects()) r.put("digitCheck", offer.digitCheck.toJson());
+        r.put("preprocessing", offer.preprocessing.id());
         r.put("installedAtMillis", System.currentTimeMillis());
         AtomicFiles.writeString(path(recordFile()), Json.writePretty(r));
     }
@@ -382,6 +387,7 @@ public final class ModelUpdater {
         long size = -1;
         String missing;
         DigitCheck digitCheck = DigitCheck.NONE;
+        InputContract.Preprocessing preprocessing = InputContract.Preprocessing.DIGIT;
     }
 
     private static final class BadListingException extends Exception {
@@ -430,6 +436,16 @@ public final class ModelUpdater {
                 offer.digitCheck = DigitCheck.fromJson(chosen.get("digitCheck"));
             } catch (IllegalArgumentException e) {
                 throw new BadListingException("version " + offer.version + " of '" + model + "': " + e.getMessage());
+            }
+        }
+        Object input = chosen.get("input");
+        if (input instanceof Map && ((Map<?, ?>) input).get("preprocessing") != null) {
+            String how = String.valueOf(((Map<?, ?>) input).get("preprocessing"));
+            try {
+                offer.preprocessing = InputContract.Preprocessing.of(how);
+            } catch (InvalidInputException e) {
+                throw new BadListingException("version " + offer.version + " of '" + model + "' needs the preprocessing '"
+                        + how + "', which this version of the app does not do; update the app");
             }
         }
         Object formats = chosen.get("formats");
