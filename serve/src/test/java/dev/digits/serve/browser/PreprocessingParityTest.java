@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Route;
+import dev.digits.core.artifact.InputContract;
+import dev.digits.core.model.Shape;
 import dev.digits.core.preprocess.DigitPreprocessor;
+import dev.digits.core.preprocess.InputPreprocessor;
 import dev.digits.core.preprocess.PreprocessedDigit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The web app's preprocessing, run inside Chromium exactly as the page loads it from the jar, gives the same 28×28
- * result as the Java core's on every shared test vector: not approximately, bit for bit.
+ * result as the Java core's on every shared test vector, for the {@code digit} and the {@code digit-deskewed}
+ * preprocessing: not approximately, bit for bit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(Chromium.Required.class)
@@ -110,11 +114,13 @@ class PreprocessingParityTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> browser = (Map<String, Object>) page.evaluate("""
                 async ({rgba, width, height}) => {
-                  const { preprocess } = await import('/preprocess.js');
+                  const { preprocess, preprocessFor } = await import('/preprocess.js');
                   const data = Uint8ClampedArray.from(atob(rgba), (c) => c.charCodeAt(0));
                   const r = preprocess({ data, width, height });
+                  const straight = preprocessFor({ data, width, height }, 'digit-deskewed');
                   return { found: r.found, inverted: r.inverted, pixels: Array.from(r.pixels),
-                           crop: [r.crop.x, r.crop.y, r.crop.width, r.crop.height] };
+                           crop: [r.crop.x, r.crop.y, r.crop.width, r.crop.height],
+                           deskewed: Array.from(straight.pixels) };
                 }""", Map.of("rgba", Base64.getEncoder().encodeToString(rgba), "width", width, "height", height));
 
         assertEquals(java.found(), browser.get("found"), "found");
@@ -124,8 +130,13 @@ class PreprocessingParityTest {
             assertEquals(List.of(java.cropX(), java.cropY(), java.cropWidth(), java.cropHeight()), browser.get("crop"),
                     "crop box");
         }
-        List<?> pixels = (List<?>) browser.get("pixels");
-        float[] expected = java.pixels();
+        assertBitForBit(java.pixels(), (List<?>) browser.get("pixels"), "digit");
+        PreprocessedDigit deskewed = InputPreprocessor.of(InputContract.mnist(Shape.image(1, 28, 28))
+                .withPreprocessing(InputContract.Preprocessing.DIGIT_DESKEWED)).process(argb, width, height);
+        assertBitForBit(deskewed.pixels(), (List<?>) browser.get("deskewed"), "digit-deskewed");
+    }
+
+    private static void assertBitForBit(float[] expected, List<?> pixels, String preprocessing) {
         assertEquals(expected.length, pixels.size(), "pixel count");
         int differing = 0;
         String first = null;
@@ -135,7 +146,7 @@ class PreprocessingParityTest {
                 if (differing++ == 0) first = "(" + i % 28 + "," + i / 28 + "): Java " + expected[i] + ", browser " + actual;
             }
         }
-        assertEquals(0, differing, differing + " of 784 pixels differ, first at " + first);
+        assertEquals(0, differing, preprocessing + ": " + differing + " of 784 pixels differ, first at " + first);
     }
 
     private static int[] argbPixels(byte[] deflated, int count) throws DataFormatException {
