@@ -71,6 +71,12 @@ public class NotADigitScreenTest {
         return s;
     }
 
+    private static int measuredHeight(android.view.View v) {
+        v.measure(android.view.View.MeasureSpec.makeMeasureSpec(400, android.view.View.MeasureSpec.EXACTLY),
+                android.view.View.MeasureSpec.makeMeasureSpec(0, android.view.View.MeasureSpec.UNSPECIFIED));
+        return v.getMeasuredHeight();
+    }
+
     @Test
     public void aCrossIsNotADigitOnTheDeviceAndOnTheServerAndASevenStillIs() {
         Screens.settings().setServerUrl(server.url());
@@ -88,6 +94,8 @@ public class NotADigitScreenTest {
                 Screens.find(app, RadioButton.class, b -> mode.contentEquals(b.getText())).performClick();
                 Screens.press(app, "Clear");
                 assertEquals(mode + ": Clear removes the bars", 0, bars.probabilities().length);
+                int clearedHeight = measuredHeight(bars);
+                assertTrue(mode + ": the cleared bars keep their room", clearedHeight > 0);
                 Screens.draw(pad, CROSS);
                 String details = Screens.detect(app);
                 assertTrue(mode + ": " + details, details.startsWith(MainActivity.NOT_A_DIGIT));
@@ -97,6 +105,7 @@ public class NotADigitScreenTest {
                 assertEquals(mode, 10, crossBars[m].length);
                 assertEquals(mode, -1, bars.best());
                 assertEquals(mode, 1.0, sum(crossBars[m]), 1e-3);
+                assertEquals(mode + ": the screen does not move when the bars appear", clearedHeight, measuredHeight(bars));
                 Screens.press(app, "Clear");
                 Screens.draw(pad, ClassifierTest.drawnDigits().get(7));
                 details = Screens.detect(app);

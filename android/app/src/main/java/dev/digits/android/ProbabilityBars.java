@@ -23,6 +23,9 @@ public final class ProbabilityBars extends View {
     private float[] probabilities = new float[0];
     private String[] labels = new String[0];
     private int best = -1;
+    // Rows the view keeps room for, shown or not: the ten digits until a model with other classes answers, so the
+    // screen below does not move when the bars appear or are cleared.
+    private int rows = 10;
 
     public ProbabilityBars(Context context) {
         super(context);
@@ -41,6 +44,7 @@ public final class ProbabilityBars extends View {
         this.labels = new String[probabilities.length];
         for (int i = 0; i < probabilities.length; i++) this.labels[i] = Integer.toString(i);
         this.best = best;
+        this.rows = probabilities.length;
         StringBuilder said = new StringBuilder("Probabilities: ");
         for (int i = 0; i < probabilities.length; i++) {
             if (i > 0) said.append(", ");
@@ -51,7 +55,7 @@ public final class ProbabilityBars extends View {
         invalidate();
     }
 
-    /** Removes the bars (nothing was found, so the model gave no probabilities). */
+    /** Removes the bars (nothing was found, so the model gave no probabilities); their room stays. */
     public void clear() {
         probabilities = new float[0];
         labels = new String[0];
@@ -78,7 +82,7 @@ public final class ProbabilityBars extends View {
     @Override
     protected void onMeasure(int widthMeasureSpec, int heightMeasureSpec) {
         int w = MeasureSpec.getSize(widthMeasureSpec);
-        setMeasuredDimension(w, Math.round(probabilities.length * rowHeight()));
+        setMeasuredDimension(w, Math.round(rows * rowHeight()));
     }
 
     @Override
