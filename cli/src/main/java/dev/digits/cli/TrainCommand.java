@@ -80,7 +80,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--not-digits", paramLabel = "N", description = "Also train on N generated pictures that are not "
             + "digits (letters and scribbles on a drawing pad), toward equal probabilities for every class, so that a digit "
             + "check can reject such pictures (a quarter of each batch, weight 0.5). The last --hold-out training images "
-            + "are then kept out of training to fit the model's digit check, written into its card.")
+            + "are then kept out of training to fit the model's digit check, written into its card (with --user-digits, "
+            + "as many digits drawn from them as users send digits join them).")
     Integer notDigits;
 
     @Option(names = "--user-digits", paramLabel = "N", description = "Also train on N generated digits drawn as users "
@@ -141,16 +142,29 @@ final class TrainCommand implements Callable<Integer> {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
             mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));
         }
+        ImageSet heldOutDrawn = null;
         if (userDigits != null) {
             System.out.printf(Locale.ROOT, "Drawing %,d digits as users send them…%n", userDigits);
             ImageSet drawn = UserDigitTrainingImages.generate(mnist.train(),
                     InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), userDigits, seed, null);
             mnist = mnist.withTrain(mnist.train().append(drawn));
+            if (heldOut != null) {
+                // The check must pass digits as users send them, not only MNIST's: it is fitted on both kinds, the
+                // drawn ones redrawn from the held-out digits with seeds training never uses.
+                System.out.printf(Locale.ROOT, "Drawing %,d held-out digits as users send them, for the digit check…%n", heldOut.size());
+                heldOutDrawn = UserDigitTrainingImages.generateHeldOut(heldOut,
+                        InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), heldOut.size(), seed);
+            }
         }
         if (deskew) {
             mnist = mnist.asInputFor(InputContract.Preprocessing.DIGIT_DESKEWED);
             if (heldOut != null) heldOut = Deskew.images(heldOut);
+            if (heldOutDrawn != null) heldOutDrawn = Deskew.images(heldOutDrawn);
         }
+        String heldOutKind = heldOutDrawn == null ? "held-out training digits" : String.format(Locale.ROOT,
+                "held-out digits (%,d of MNIST's training set, %,d drawn from them as users send digits)",
+                heldOut.size(), heldOutDrawn.size());
+        if (heldOutDrawn != null) heldOut = heldOut.append(heldOutDrawn);
         System.out.printf(Locale.ROOT, "Training %s (%,d parameters) on %,d images for %d epochs, batch %d, %s lr %s (%s), seed %d%s%n",
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
                 (deskew ? ", deskewed" : "") + (augment != null ? ", augmented (" + augment + ")" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
@@ -159,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
             // The test set is run once: for the accuracy and for what the digit check rejects.
             float[][] testProbabilities = trained.predictAll(mnist.test(), 500);
             if (userDigits != null) recordUserDigits(out, spec, UserDigitTrainingImages.describe(userDigits, seed));
-            if (heldOut != null) writeDigitCheck(trained, heldOut, testProbabilities, out, spec);
+            if (heldOut != null) writeDigitCheck(trained, heldOut, heldOutKind, testProbabilities, out, spec);
             Evaluation test = Evaluation.of(mnist.test(), testProbabilities);
             System.out.printf(Locale.ROOT, "Test accuracy %.2f%% on %,d images. Model written to %s%n", 100 * test.accuracy(),
                     test.total(), out.toAbsolutePath());
@@ -178,9 +192,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Fits the digit check on the held-out digits and records it in the card the trainer wrote. */
-    private static void writeDigitCheck(TrainedModel trained, ImageSet heldOut, float[][] testProbabilities, Path out,
-                                        ModelSpec spec) throws java.io.IOException {
-        DigitCheckFit fit = DigitCheckFit.fit(trained, heldOut, DigitCheckFit.DEFAULT_REJECTED);
+    private static void writeDigitCheck(TrainedModel trained, ImageSet heldOut, String heldOutKind, float[][] testProbabilities,
+                                        Path out, ModelSpec spec) throws java.io.IOException {
+        DigitCheckFit fit = DigitCheckFit.fit(trained, heldOut, DigitCheckFit.DEFAULT_REJECTED, heldOutKind);
         Path cardFile = out.resolve(ModelArtifact.CARD_FILE);
         ModelCard card = ModelCard.read(cardFile, spec);
         java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(card.training());

@@ -18,11 +18,13 @@ public final class DigitCheckFit {
     private final DigitCheck check;
     private final int heldOut;
     private final double rejectedShare;
+    private final String heldOutKind;
 
-    private DigitCheckFit(DigitCheck check, int heldOut, double rejectedShare) {
+    private DigitCheckFit(DigitCheck check, int heldOut, double rejectedShare, String heldOutKind) {
         this.check = check;
         this.heldOut = heldOut;
         this.rejectedShare = rejectedShare;
+        this.heldOutKind = heldOutKind;
     }
 
     /**
@@ -30,6 +32,14 @@ public final class DigitCheckFit {
      * @param rejected the share of them the check may reject, in (0, 0.5)
      */
     public static DigitCheckFit fit(TrainedModel model, ImageSet heldOut, double rejected) {
+        return fit(model, heldOut, rejected, "held-out training digits");
+    }
+
+    /**
+     * As {@link #fit(TrainedModel, ImageSet, double)}, the held-out digits described as {@code heldOutKind} in
+     * {@link #describe()} (e.g. "held-out digits: 5,000 from MNIST's training set, 5,000 drawn as users send them").
+     */
+    public static DigitCheckFit fit(TrainedModel model, ImageSet heldOut, double rejected, String heldOutKind) {
         if (!(rejected > 0 && rejected < 0.5)) {
             throw new IllegalArgumentException("the share of digits to reject must be in (0, 0.5), got " + rejected);
         }
@@ -45,7 +55,7 @@ public final class DigitCheckFit {
         double[] scores = new double[p.length];
         for (int i = 0; i < p.length; i++) scores[i] = unit.score(p[i]);
         double threshold = RejectionComparison.thresholdRejecting(scores, rejected);
-        return new DigitCheckFit(new DigitCheck(temperature, threshold), heldOut.size(), rejected);
+        return new DigitCheckFit(new DigitCheck(temperature, threshold), heldOut.size(), rejected, heldOutKind);
     }
 
     public DigitCheck check() {
@@ -66,7 +76,7 @@ public final class DigitCheckFit {
 
     /** What a card or a log says about how the check was fitted. */
     public String describe() {
-        return String.format(Locale.ROOT, "T = %.3f by minimum NLL, threshold %.4f rejecting %.1f%% of %,d held-out"
-                + " training digits", check.temperature(), check.threshold(), 100 * rejectedShare, heldOut);
+        return String.format(Locale.ROOT, "T = %.3f by minimum NLL, threshold %.4f rejecting %.1f%% of %,d %s",
+                check.temperature(), check.threshold(), 100 * rejectedShare, heldOut, heldOutKind);
     }
 }

@@ -35,11 +35,28 @@ public final class UserDigitTrainingImages {
      */
     public static ImageSet generate(ImageSet trainingDigits, InstalledFonts fonts, int count, long seed,
                                     IntConsumer progress) {
+        return draw(trainingDigits, fonts, count, SEED_OFFSET + seed, progress);
+    }
+
+    /** Seeds for the held-out digits a digit check is fitted on: apart from training's, the benchmark's and the negatives'. */
+    static final long HELD_OUT_SEED_OFFSET = 3_000_000_019L;
+
+    /**
+     * {@code count} labelled digits drawn as users send them, for fitting a digit check and nothing else: the same
+     * families as {@link #generate}, redrawing digits the model never trained on, with seeds training never uses.
+     *
+     * @param heldOutDigits MNIST digits kept out of training (never the test set)
+     */
+    public static ImageSet generateHeldOut(ImageSet heldOutDigits, InstalledFonts fonts, int count, long seed) {
+        return draw(heldOutDigits, fonts, count, HELD_OUT_SEED_OFFSET + seed, null);
+    }
+
+    private static ImageSet draw(ImageSet digits, InstalledFonts fonts, int count, long seed, IntConsumer progress) {
         List<RobustnessCategory> families = new ArrayList<>();
-        for (RobustnessCategory c : RobustnessSuite.categories(trainingDigits, fonts)) {
+        for (RobustnessCategory c : RobustnessSuite.categories(digits, fonts)) {
             if (TRAINING_FAMILIES.contains(c.name())) families.add(c);
         }
-        return PreprocessedPictures.draw(families, SEED_OFFSET + seed, count, true, progress);
+        return PreprocessedPictures.draw(families, seed, count, true, progress);
     }
 
     /** What a model card records as the source of these images. */
