@@ -116,10 +116,11 @@ final class TrainCommand implements Callable<Integer> {
         if (notDigits != null && notDigits < 1) throw new UserInputException("--not-digits must be at least 1, got " + notDigits);
         if (userDigits != null && userDigits < 1) throw new UserInputException("--user-digits must be at least 1, got " + userDigits);
         Trainer.NotDigits negatives = null;
+        // Every font file is loaded once, for every kind of picture drawn below.
+        InstalledFonts fonts = notDigits != null || userDigits != null ? InstalledFonts.under(InstalledFonts.SYSTEM_FONTS) : null;
         if (notDigits != null) {
             System.out.printf(Locale.ROOT, "Drawing %,d pictures that are not digits…%n", notDigits);
-            ImageSet images = NotDigitTrainingImages.generate(InstalledFonts.under(InstalledFonts.SYSTEM_FONTS),
-                    notDigits, seed, null);
+            ImageSet images = NotDigitTrainingImages.generate(fonts, notDigits, seed, null);
             // What the model is shown must be what the preprocessing gives it: deskewed, when it deskews.
             if (deskew) images = Deskew.images(images);
             negatives = new Trainer.NotDigits(images, 0.25, 0.5, NotDigitTrainingImages.describe(notDigits, seed));
@@ -145,15 +146,13 @@ final class TrainCommand implements Callable<Integer> {
         ImageSet heldOutDrawn = null;
         if (userDigits != null) {
             System.out.printf(Locale.ROOT, "Drawing %,d digits as users send them…%n", userDigits);
-            ImageSet drawn = UserDigitTrainingImages.generate(mnist.train(),
-                    InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), userDigits, seed, null);
+            ImageSet drawn = UserDigitTrainingImages.generate(mnist.train(), fonts, userDigits, seed, null);
             mnist = mnist.withTrain(mnist.train().append(drawn));
             if (heldOut != null) {
                 // The check must pass digits as users send them, not only MNIST's: it is fitted on both kinds, the
                 // drawn ones redrawn from the held-out digits with seeds training never uses.
                 System.out.printf(Locale.ROOT, "Drawing %,d held-out digits as users send them, for the digit check…%n", heldOut.size());
-                heldOutDrawn = UserDigitTrainingImages.generateHeldOut(heldOut,
-                        InstalledFonts.under(InstalledFonts.SYSTEM_FONTS), heldOut.size(), seed);
+                heldOutDrawn = UserDigitTrainingImages.generateHeldOut(heldOut, fonts, heldOut.size(), seed);
             }
         }
         if (deskew) {

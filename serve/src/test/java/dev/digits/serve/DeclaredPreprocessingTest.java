@@ -32,14 +32,21 @@ class DeclaredPreprocessingTest {
 
     /** A 7 drawn small in the top-left corner of a large white picture: centring and resizing see different things. */
     private static BufferedImage cornerSeven() {
+        return onPaper(6, g -> {
+            g.drawLine(10, 10, 50, 10);
+            g.drawLine(50, 10, 25, 60);
+        });
+    }
+
+    /** A 140×140 white picture with black strokes {@code width} px wide drawn by {@code strokes}. */
+    private static BufferedImage onPaper(float width, java.util.function.Consumer<Graphics2D> strokes) {
         BufferedImage img = new BufferedImage(140, 140, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, 140, 140);
         g.setColor(Color.BLACK);
-        g.setStroke(new java.awt.BasicStroke(6));
-        g.drawLine(10, 10, 50, 10);
-        g.drawLine(50, 10, 25, 60);
+        g.setStroke(new java.awt.BasicStroke(width));
+        strokes.accept(g);
         g.dispose();
         return img;
     }
@@ -89,14 +96,7 @@ class DeclaredPreprocessingTest {
         TestModels.copyModel(TestModels.embeddedModel(), digit);
 
         // A 1 leaning right, dark on paper: centring alone keeps the lean, deskewing removes it.
-        BufferedImage picture = new BufferedImage(140, 140, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = picture.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 140, 140);
-        g.setColor(Color.BLACK);
-        g.setStroke(new java.awt.BasicStroke(9));
-        g.drawLine(95, 15, 45, 125);
-        g.dispose();
+        BufferedImage picture = onPaper(9, g -> g.drawLine(95, 15, 45, 125));
         byte[] png = TestModels.encode(picture, "png");
         float[] straight = InputPreprocessor.of(contract).process(picture.getRGB(0, 0, 140, 140, null, 0, 140), 140, 140).pixels();
         assertTrue(Math.abs(Deskew.slant(straight, 0)) < 0.05, "core's deskewing stands the 1 upright");

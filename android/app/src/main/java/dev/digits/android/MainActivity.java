@@ -44,6 +44,7 @@ import dev.digits.core.recognition.Recognition;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -461,8 +462,9 @@ public final class MainActivity extends Activity {
             ModelFiles.Source source = ModelFiles.bundled(this);
             classifier = new Classifier(source.map(this), source.name, threads, accelerator);
             classifierSource = source.name + ", " + threads + " thread(s), " + accelerator;
-            classifierCheck = ModelFiles.bundledCheck(this);
-            preprocessor = preprocessorFor(ModelFiles.bundledPreprocessing(this));
+            Map<String, Object> card = ModelFiles.bundledCard(this);
+            classifierCheck = ModelFiles.bundledCheck(card);
+            preprocessor = preprocessorFor(ModelFiles.bundledPreprocessing(card));
             showModel("Model: " + classifierSource + note);
         } catch (IOException | IllegalArgumentException e) {
             classifierSource = e.getMessage();

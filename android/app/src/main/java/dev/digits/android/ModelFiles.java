@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the app's models come from: the one bundled in the APK's assets ({@value #BUNDLED_MODEL}, the output of
@@ -72,15 +74,24 @@ final class ModelFiles {
         return new Source("bundled " + BUNDLED_MODEL, BUNDLED_MODEL, null, assetSize(context, BUNDLED_MODEL));
     }
 
+    /** The bundled model's card, parsed once for everything the app reads from it; empty when the build bundled none. */
+    static Map<String, Object> bundledCard(Context context) {
+        try (InputStream in = context.getAssets().open(BUNDLED_CARD)) {
+            return Json.parseObject(new String(readAll(in), StandardCharsets.UTF_8));
+        } catch (IOException | IllegalArgumentException e) {
+            return Collections.emptyMap();
+        }
+    }
+
     /**
      * The bundled model's "not a digit" rule from its card; {@link DigitCheck#NONE} when the build bundled no card or
      * the card has no rule, so the app answers as it did before the rule existed.
      */
-    static DigitCheck bundledCheck(Context context) {
-        try (InputStream in = context.getAssets().open(BUNDLED_CARD)) {
-            Object check = Json.parseObject(new String(readAll(in), StandardCharsets.UTF_8)).get("digitCheck");
+    static DigitCheck bundledCheck(Map<String, Object> card) {
+        Object check = card.get("digitCheck");
+        try {
             return check == null ? DigitCheck.NONE : DigitCheck.fromJson(check);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return DigitCheck.NONE;
         }
     }
@@ -89,14 +100,10 @@ final class ModelFiles {
      * How a picture becomes the bundled model's input, as its card declares ({@code input.preprocessing});
      * {@code digit} when the card says nothing.
      */
-    static InputContract.Preprocessing bundledPreprocessing(Context context) {
-        try (InputStream in = context.getAssets().open(BUNDLED_CARD)) {
-            Object input = Json.parseObject(new String(readAll(in), StandardCharsets.UTF_8)).get("input");
-            Object how = input instanceof java.util.Map ? ((java.util.Map<?, ?>) input).get("preprocessing") : null;
-            return how == null ? InputContract.Preprocessing.DIGIT : InputContract.Preprocessing.of(String.valueOf(how));
-        } catch (IOException e) {
-            return InputContract.Preprocessing.DIGIT;
-        }
+    static InputContract.Preprocessing bundledPreprocessing(Map<String, Object> card) {
+        Object input = card.get("input");
+        Object how = input instanceof Map ? ((Map<?, ?>) input).get("preprocessing") : null;
+        return how == null ? InputContract.Preprocessing.DIGIT : InputContract.Preprocessing.of(String.valueOf(how));
     }
 
     private static byte[] readAll(InputStream in) throws IOException {
