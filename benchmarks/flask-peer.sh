@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Digits' server against the pattern the tutorials teach — Flask + PyTorch under gunicorn (2 workers), PIL's
 # grey conversion and resize to 28×28 — on the inputs clients send: a 28×28 PNG, a 280×280 canvas PNG as the web and
-# Android canvases make it, a 1600×1200 phone photo JPEG of a digit on paper, the JSON pixels body of the web app's
-# server mode, and a batch of 16 JSON images. Same model in both (the embedded cnn's weights, loaded into PyTorch
+# Android canvases make it (grey, and RGBA as a browser writes it), a 1600×1200 phone photo JPEG of a digit on paper,
+# the JSON pixels body of the web app's server mode, and a batch of 16 JSON images. Same model in both (the embedded cnn's weights, loaded into PyTorch
 # from weights.safetensors), same machine, one after the other in the same run; the inputs are generated here.
 # Usage: benchmarks/flask-peer.sh          (LOAD_SECONDS=20 and WARMUP_SECONDS=5 by default; with the server compiler
 # in JAVA_OPTS, WARMUP_SECONDS=15: C2 is still compiling after 5 s)
@@ -101,6 +101,7 @@ echo
 echo "| input | connections | Digits req/s (p50, p99) | Flask pattern req/s (p50, p99) | ratio |"
 echo "|---|---:|---:|---:|---:|"
 for row in "mnist.png image/png 64 /api/v1/predict 28×28 PNG" "canvas.png image/png 64 /api/v1/predict 280×280 canvas PNG" \
+           "canvas-rgba.png image/png 64 /api/v1/predict 280×280 canvas PNG, RGBA" \
            "photo.jpg image/jpeg 16 /api/v1/predict 1600×1200 photo JPEG" "pixels.json application/json 64 /api/v1/predict JSON pixels" \
            "batch.json application/json 16 /api/v1/predict/batch JSON batch of 16"; do
   read -r file type conns route label <<<"$row"

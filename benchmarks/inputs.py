@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # The inputs clients send, generated from an MNIST test digit (a 0): a 28×28 PNG, a 280×280 canvas PNG drawn white on
-# black with anti-aliased strokes as the web and Android canvases make it, a 1600×1200 phone photo JPEG of the digit in
-# dark ink on unevenly lit, noisy paper, the JSON pixels body of the web app's server mode, and a batch of 16 of them.
+# black with anti-aliased strokes as the web and Android canvases make it (grey, and RGBA as a browser writes it), a
+# 1600×1200 phone photo JPEG of the digit in dark ink on unevenly lit, noisy paper, the JSON pixels body of the web
+# app's server mode, and a batch of 16 of them.
 # Used by flask-peer.sh and ImageCost.java. Usage: benchmarks/inputs.py MNIST_DIR OUT_DIR (Debian's python3-pil)
 import gzip, io, json, os, random, sys
 from PIL import Image, ImageFilter
@@ -12,7 +13,10 @@ raw = gzip.decompress(raw) if name.endswith(".gz") else raw
 digit = Image.frombytes("L", (28, 28), raw[16 + 784 * 3:16 + 784 * 4])          # a 0, white on black
 digit.save(os.path.join(out, "mnist.png"))
 # A canvas: drawn white on black at 280×280, anti-aliased as a browser's stroke is.
-digit.resize((200, 200), Image.BICUBIC).filter(ImageFilter.GaussianBlur(2)).crop((-40, -40, 240, 240)).save(os.path.join(out, "canvas.png"))
+canvas = digit.resize((200, 200), Image.BICUBIC).filter(ImageFilter.GaussianBlur(2)).crop((-40, -40, 240, 240))
+canvas.save(os.path.join(out, "canvas.png"))
+# The same canvas as a browser's canvas.toBlob() or toDataURL() writes it: RGBA, every pixel opaque.
+canvas.convert("RGBA").save(os.path.join(out, "canvas-rgba.png"))
 # A phone photo: dark ink on unevenly lit, noisy paper, off-centre.
 random.seed(3)
 ink = digit.resize((560, 560), Image.BILINEAR)

@@ -43,7 +43,7 @@ final class PngPixels {
         }
     }
 
-    /** Decoded pixels: grey levels when the image is grey without alpha, else ARGB. */
+    /** Decoded pixels: grey levels when every pixel is grey and opaque, whatever the file's colour type; else ARGB. */
     static final class Pixels {
         final byte[] grey;
         final int[] argb;
@@ -103,32 +103,87 @@ final class PngPixels {
         long expected = (stride + 1) * h.height;
         if (expected > Integer.MAX_VALUE - 8) throw new UnreadableImageException(source + " is too large to decode");
         byte[] raw = inflate(idat(png, source), (int) expected, source);
-        unfilter(raw, (int) stride, h.height, channels, source);
         int w = h.width;
         int n = w * h.height;
-        if (h.colorType == 0) {
-            byte[] grey = new byte[n];
-            for (int y = 0; y < h.height; y++) System.arraycopy(raw, y * (w + 1) + 1, grey, y * w, w);
-            return new Pixels(grey, null);
+        if (channels > 1) {
+            // Canvases are mostly grey written as RGB(A): then only one colour channel and alpha need unfiltering,
+            // each as a grey image of its own.
+            byte[][] planes = greyPlanes(raw, w, h.height, channels);
+            if (planes != null) {
+                unfilter(planes[0], w, h.height, 1, source);
+                if (planes[1] != null) unfilter(planes[1], w, h.height, 1, source);
+                return greyPixels(planes[0], planes[1], w, h.height);
+            }
         }
+        unfilter(raw, (int) stride, h.height, channels, source);
+        if (channels == 1) return greyPixels(raw, null, w, h.height);
         int[] argb = new int[n];
         for (int y = 0; y < h.height; y++) {
             int o = (int) (y * (stride + 1) + 1);
             for (int x = 0; x < w; x++, o += channels) {
-                int a;
-                int r;
-                int g;
-                int b;
-                if (channels == 2) {
-                    r = g = b = raw[o] & 0xFF;
-                    a = raw[o + 1] & 0xFF;
-                } else {
-                    r = raw[o] & 0xFF;
-                    g = raw[o + 1] & 0xFF;
-                    b = raw[o + 2] & 0xFF;
-                    a = channels == 4 ? raw[o + 3] & 0xFF : 0xFF;
-                }
+                int r = raw[o] & 0xFF;
+                int g = raw[o + 1] & 0xFF;
+                int b = raw[o + 2] & 0xFF;
+                int a = channels == 4 ? raw[o + 3] & 0xFF : 0xFF;
                 argb[y * w + x] = a << 24 | r << 16 | g << 8 | b;
+            }
+        }
+        return new Pixels(null, argb);
+    }
+
+    /**
+     * Still-filtered rows of grey-and-alpha, RGB or RGBA pixels ({@code channels} 2, 3 or 4) split into a grey plane
+     * and an alpha plane (null without alpha), each a row of residuals after its row's filter byte; null for RGB(A)
+     * whose red, green and blue residuals differ anywhere. Every scanline filter predicts a byte from the same
+     * channel of the neighbouring pixels only, so each channel unfilters on its own, and channels that start from
+     * equal residuals decode to equal values: such an image is grey, its red channel its grey level.
+     */
+    private static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
+        boolean alpha = channels == 2 || channels == 4;
+        int alphaAt = channels - 1;
+        byte[] grey = new byte[(w + 1) * height];
+        byte[] alphas = alpha ? new byte[(w + 1) * height] : null;
+        int from = 0;
+        int to = 0;
+        for (int y = 0; y < height; y++) {
+            byte filter = raw[from++];
+            grey[to] = filter;
+            if (alpha) alphas[to] = filter;
+            to++;
+            for (int x = 0; x < w; x++, from += channels, to++) {
+                byte r = raw[from];
+                if (channels > 2 && (raw[from + 1] != r || raw[from + 2] != r)) return null;
+                grey[to] = r;
+                if (alpha) alphas[to] = raw[from + alphaAt];
+            }
+        }
+        return new byte[][] {grey, alphas};
+    }
+
+    /** Unfiltered grey rows (and alpha rows, or null) as grey levels when every pixel is opaque, else as ARGB. */
+    private static Pixels greyPixels(byte[] grey, byte[] alpha, int w, int height) {
+        int n = w * height;
+        boolean opaque = true;
+        if (alpha != null) {
+            for (int y = 0; y < height && opaque; y++) {
+                for (int i = y * (w + 1) + 1, end = i + w; i < end; i++) {
+                    if (alpha[i] != (byte) 0xFF) {
+                        opaque = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if (opaque) {
+            byte[] levels = new byte[n];
+            for (int y = 0; y < height; y++) System.arraycopy(grey, y * (w + 1) + 1, levels, y * w, w);
+            return new Pixels(levels, null);
+        }
+        int[] argb = new int[n];
+        for (int y = 0, i = 0; y < height; y++) {
+            for (int o = y * (w + 1) + 1, end = o + w; o < end; o++) {
+                int v = grey[o] & 0xFF;
+                argb[i++] = (alpha[o] & 0xFF) << 24 | v << 16 | v << 8 | v;
             }
         }
         return new Pixels(null, argb);
@@ -219,19 +274,39 @@ final class PngPixels {
                         for (int i = 0; i < bpp; i++) raw[o + i] += raw[up + i];
                         if (bpp == 1) {
                             // Each byte depends on the one just decoded: keep it in a register rather than
-                            // reading it back from the array.
+                            // reading it back from the array. Where the row above is flat (b == c, as in a
+                            // canvas's background) Paeth predicts the left byte, and where the left and upper-left
+                            // bytes agree it predicts the upper one: two comparisons instead of the predictor's
+                            // three distances, written out because the server's client compiler does not inline
+                            // paeth().
                             int a = raw[o] & 0xFF;
                             int c = raw[up] & 0xFF;
                             for (int i = 1; i < stride; i++) {
                                 int b = raw[up + i] & 0xFF;
-                                a = (raw[o + i] + paeth(a, b, c)) & 0xFF;
+                                int predicted;
+                                if (b == c) {
+                                    predicted = a;
+                                } else if (a == c) {
+                                    predicted = b;
+                                } else {
+                                    int p = a + b - c;
+                                    int pa = p > a ? p - a : a - p;
+                                    int pb = p > b ? p - b : b - p;
+                                    int pc = p > c ? p - c : c - p;
+                                    predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+                                }
+                                a = (raw[o + i] + predicted) & 0xFF;
                                 raw[o + i] = (byte) a;
                                 c = b;
                             }
                         } else {
                             for (int i = bpp; i < stride; i++) {
-                                raw[o + i] += (byte) paeth(raw[o + i - bpp] & 0xFF, raw[up + i] & 0xFF,
-                                        raw[up + i - bpp] & 0xFF);
+                                int a = raw[o + i - bpp] & 0xFF;
+                                int b = raw[up + i] & 0xFF;
+                                int c = raw[up + i - bpp] & 0xFF;
+                                // As for grey rows above.
+                                int predicted = b == c ? a : a == c ? b : paeth(a, b, c);
+                                raw[o + i] += (byte) predicted;
                             }
                         }
                     }

@@ -92,8 +92,42 @@ class PngPixelsTest {
         if (theirs.grey != null) {
             assertArrayEquals(theirs.grey, mine.grey);
         } else {
-            assertArrayEquals(theirs.argb, mine.argb);
+            assertArrayEquals(theirs.argb, argbOf(mine));
         }
+    }
+
+    /** The pixels as ARGB, grey levels as opaque grey. */
+    private static int[] argbOf(PngPixels.Pixels p) {
+        if (p.argb != null) return p.argb;
+        int[] argb = new int[p.grey.length];
+        for (int i = 0; i < argb.length; i++) argb[i] = 0xFF000000 | (p.grey[i] & 0xFF) * 0x010101;
+        return argb;
+    }
+
+    /** {@code argb} as {@code channels} samples a pixel (3: RGB, 4: RGBA), row-major. */
+    private static byte[] samples(int[] argb, int channels) {
+        byte[] out = new byte[argb.length * channels];
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            out[i * channels] = (byte) (p >>> 16);
+            out[i * channels + 1] = (byte) (p >>> 8);
+            out[i * channels + 2] = (byte) p;
+            if (channels == 4) out[i * channels + 3] = (byte) (p >>> 24);
+        }
+        return out;
+    }
+
+    /** A canvas-like grey picture: a flat background, a soft stroke and some noise, {@code alpha} everywhere. */
+    private int[] greyPicture(int w, int h, int alpha) {
+        int[] argb = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int d = Math.abs(x - y);
+                int v = d < 4 ? 255 - 60 * d : (x * y) % 11 == 0 ? random.nextInt(256) : 0;
+                argb[y * w + x] = alpha << 24 | v * 0x010101;
+            }
+        }
+        return argb;
     }
 
     @Test
@@ -136,6 +170,81 @@ class PngPixelsTest {
             for (int i = 0; i < argb.length; i++) argb[i] = random.nextInt();
             byte[] png = rgbaPngWithFilters(argb, w, h, first);
             assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb, "first row filter " + first);
+        }
+    }
+
+    @Test
+    void everyScanlineFilterIsUndoneOnGreyRows() throws IOException {
+        // Flat runs, steps and noise, so that Paeth meets a flat row above, equal left and upper-left neighbours,
+        // and neither.
+        int w = 37;
+        int h = 25;
+        byte[] grey = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v;
+                if (y % 7 == 0 || x < 5) v = 12;
+                else if (x % 9 < 3) v = 200 + y;
+                else v = random.nextInt(256);
+                grey[y * w + x] = (byte) v;
+            }
+        }
+        for (int first = 0; first < 5; first++) {
+            byte[] png = TestPngs.fromRows(filtered(grey, w, h, 1, first), w, h, 0);
+            assertArrayEquals(grey, PngPixels.decode(png, PngPixels.header(png, "t"), "t").grey, "first row filter " + first);
+            BufferedImage read = ImageIO.read(new ByteArrayInputStream(png));
+            for (int i = 0; i < grey.length; i++) {
+                assertEquals(grey[i] & 0xFF, read.getRaster().getSample(i % w, i / w, 0), "ImageIO reads the hand-made file so");
+            }
+        }
+    }
+
+    @Test
+    void opaqueGreyWrittenAsRgbOrRgbaDecodesToGreyLevels() throws IOException {
+        int w = 31;
+        int h = 22;
+        int[] argb = greyPicture(w, h, 0xFF);
+        for (int channels = 3; channels <= 4; channels++) {
+            for (int first = 0; first < 5; first++) {
+                byte[] png = TestPngs.fromRows(filtered(samples(argb, channels), w * channels, h, channels, first), w, h,
+                        channels == 4 ? 6 : 2);
+                PngPixels.Pixels p = PngPixels.decode(png, PngPixels.header(png, "t"), "t");
+                assertTrue(p.grey != null, "an opaque grey image comes out as grey levels");
+                assertArrayEquals(argb, argbOf(p), channels + " channels, first row filter " + first);
+                assertArrayEquals(argb, viaImageIO(png).argb, "ImageIO reads the hand-made file so");
+            }
+        }
+        // Encoded by ImageIO, which picks the filters itself.
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        img.setRGB(0, 0, w, h, argb, 0, w);
+        byte[] png = TestModels.encode(img, "png");
+        assertTrue(PngPixels.decode(png, PngPixels.header(png, "t"), "t").grey != null);
+        assertSamePixels(png);
+    }
+
+    @Test
+    void translucentGreyWrittenAsRgbaKeepsItsAlpha() throws IOException {
+        int w = 19;
+        int h = 17;
+        int[] argb = greyPicture(w, h, 0xFF);
+        for (int i = 0; i < argb.length; i += 3) argb[i] = (argb[i] & 0xFFFFFF) | (i * 37 & 0xFF) << 24;
+        for (int first = 0; first < 5; first++) {
+            byte[] png = TestPngs.fromRows(filtered(samples(argb, 4), w * 4, h, 4, first), w, h, 6);
+            PngPixels.Pixels p = PngPixels.decode(png, PngPixels.header(png, "t"), "t");
+            assertArrayEquals(argb, p.argb, "first row filter " + first);
+        }
+    }
+
+    @Test
+    void oneColouredPixelKeepsAnImageInColour() throws IOException {
+        int w = 23;
+        int h = 14;
+        for (int channels = 3; channels <= 4; channels++) {
+            int[] argb = greyPicture(w, h, 0xFF);
+            argb[w * h - 2] = 0xFF102030;
+            byte[] png = TestPngs.fromRows(filtered(samples(argb, channels), w * channels, h, channels, 4), w, h,
+                    channels == 4 ? 6 : 2);
+            assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb, channels + " channels");
         }
     }
 
@@ -204,25 +313,22 @@ class PngPixelsTest {
 
     /** Row y filtered with filter (y + firstFilter) % 5, each by the specification's own definition. */
     private static byte[] rgbaPngWithFilters(int[] argb, int w, int h, int firstFilter) throws IOException {
-        int stride = w * 4;
+        return TestPngs.fromRows(filtered(samples(argb, 4), w * 4, h, 4, firstFilter), w, h, 6);
+    }
+
+    /** Rows of {@code stride} sample bytes, row y filtered with filter (y + firstFilter) % 5, {@code bpp} bytes a pixel. */
+    private static byte[] filtered(byte[] samples, int stride, int h, int bpp, int firstFilter) {
         byte[] rows = new byte[h * (stride + 1)];
-        byte[] prev = new byte[stride];
         for (int y = 0; y < h; y++) {
-            byte[] cur = new byte[stride];
-            for (int x = 0; x < w; x++) {
-                int p = argb[y * w + x];
-                cur[x * 4] = (byte) (p >>> 16);
-                cur[x * 4 + 1] = (byte) (p >>> 8);
-                cur[x * 4 + 2] = (byte) p;
-                cur[x * 4 + 3] = (byte) (p >>> 24);
-            }
             int filter = (y + firstFilter) % 5;
             int o = y * (stride + 1);
+            int cur = y * stride;
+            int prev = cur - stride;
             rows[o] = (byte) filter;
             for (int i = 0; i < stride; i++) {
-                int a = i >= 4 ? cur[i - 4] & 0xFF : 0;
-                int b = y > 0 ? prev[i] & 0xFF : 0;
-                int c = i >= 4 && y > 0 ? prev[i - 4] & 0xFF : 0;
+                int a = i >= bpp ? samples[cur + i - bpp] & 0xFF : 0;
+                int b = y > 0 ? samples[prev + i] & 0xFF : 0;
+                int c = i >= bpp && y > 0 ? samples[prev + i - bpp] & 0xFF : 0;
                 int predictor;
                 switch (filter) {
                     case 1: predictor = a; break;
@@ -238,10 +344,9 @@ class PngPixelsTest {
                     }
                     default: predictor = 0;
                 }
-                rows[o + 1 + i] = (byte) (cur[i] - predictor);
+                rows[o + 1 + i] = (byte) (samples[cur + i] - predictor);
             }
-            prev = cur;
         }
-        return TestPngs.fromRows(rows, w, h, 6);
+        return rows;
     }
 }
