@@ -325,7 +325,11 @@ public final class DigitPreprocessor implements InputPreprocessor {
         double bg = background[0];
         double mad = background[1];
 
-        int[] count = levelCounts(grey, mad == 0);
+        // A uniform border (a canvas) has one background level; then the rows' spans beyond it are noted as the
+        // levels are counted, and only they are visited for the ink sums.
+        int backgroundLevel = mad == 0 && bg == Math.rint(bg) ? (int) bg : -1;
+        int[] spans = backgroundLevel >= 0 ? new int[2 * h] : null;
+        int[] count = levelCounts(grey, w, backgroundLevel, spans);
 
         // Step 3. bg is a median of integers, so a multiple of 1/2; so is every term when 2 t is an integer.
         double t = minContrast;
@@ -390,9 +394,14 @@ public final class DigitPreprocessor implements InputPreprocessor {
         double[] rowMass = new double[h];
         double[] colMass = new double[w];
         double total = 0;
-        for (int y = 0, i = 0; y < h; y++) {
+        // Pixels of the background level are never ink here (their contrast is 0), so leaving them out of the sums
+        // changes no sum: the ink pixels are still added in pixel order.
+        boolean spansOnly = spans != null && !ink[backgroundLevel];
+        for (int y = 0; y < h; y++) {
+            int first = spansOnly ? spans[2 * y] : 0;
+            int last = spansOnly ? spans[2 * y + 1] : w - 1;
             double row = 0;
-            for (int x = 0; x < w; x++, i++) {
+            for (int x = first, i = y * w + first; x <= last; x++, i++) {
                 int v = grey[i] & 0xFF;
                 if (ink[v]) {
                     double val = value[v];
@@ -423,13 +432,15 @@ public final class DigitPreprocessor implements InputPreprocessor {
     /**
      * How many pixels have each level. Two ways to the same counts: incrementing one counter pixel after pixel waits
      * on its previous increment each time, so an image that is mostly one level (a canvas: its border all one level,
-     * {@code mad == 0}) is counted by runs, the run's length kept in a register; anything noisier pixel by pixel,
-     * where runs are short and a test per pixel would mispredict (a 280×280 canvas 205 → 56 µs, 78,400 noisy pixels
-     * 60 µs either way against 165 µs by runs).
+     * {@code background} that level, else -1) is counted by runs, the run's length kept in a register; anything
+     * noisier pixel by pixel, where runs are short and a test per pixel would mispredict (a 280×280 canvas 205 → 56
+     * µs, 78,400 noisy pixels 60 µs either way against 165 µs by runs). Counting by runs also fills {@code spans}:
+     * per row {@code y}, the first and last column of a level other than the background's at {@code 2y} and
+     * {@code 2y + 1} (a span that may begin early, never late; empty when the row has none).
      */
-    private static int[] levelCounts(byte[] grey, boolean uniformBorder) {
+    private static int[] levelCounts(byte[] grey, int w, int background, int[] spans) {
         int[] count = new int[256];
-        if (!uniformBorder) {
+        if (background < 0) {
             for (byte b : grey) {
                 count[b & 0xFF]++;
             }
@@ -437,15 +448,30 @@ public final class DigitPreprocessor implements InputPreprocessor {
         }
         int level = grey[0] & 0xFF;
         int run = 0;
-        for (byte b : grey) {
-            int v = b & 0xFF;
-            if (v == level) {
-                run++;
-            } else {
-                count[level] += run;
-                level = v;
-                run = 1;
+        int h = grey.length / w;
+        // The spans are updated where runs change level only, not pixel by pixel; they may start early (at a row's
+        // start, when a run of another level carries on from the row above), never late.
+        for (int y = 0, i = 0; y < h; y++) {
+            int first = level != background ? 0 : -1;
+            int last = -2;
+            for (int x = 0; x < w; x++, i++) {
+                int v = grey[i] & 0xFF;
+                if (v == level) {
+                    run++;
+                } else {
+                    count[level] += run;
+                    if (level != background) {
+                        last = x - 1;
+                    } else if (first < 0) {
+                        first = x;
+                    }
+                    level = v;
+                    run = 1;
+                }
             }
+            if (level != background) last = w - 1;
+            spans[2 * y] = first;
+            spans[2 * y + 1] = last;
         }
         count[level] += run;
         return count;
