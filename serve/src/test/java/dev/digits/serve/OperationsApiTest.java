@@ -167,6 +167,7 @@ class OperationsApiTest extends DefaultServerTest {
         long lines = log.lines().filter(l -> l.contains("dev.digits.serve.access")).count();
         assertEquals(2, lines, log);
         assertTrue(log.contains("\"POST /api/v1/predict\" 200") && log.contains("model=cnn"), log);
+        assertTrue(java.util.regex.Pattern.compile("\" 200 \\d+\\.\\d\\d ms model=cnn").matcher(log).find(), log);
         assertTrue(log.contains("\"GET /api/v1/models/nosuch\" 404"), log);
     }
 

@@ -163,9 +163,20 @@ public final class Api {
         Object model = ctx.attribute(Predictor.MODEL_ATTRIBUTE);
         String modelName = model == null ? "none" : model.toString();
         metrics.request(ctx.method().name(), route, status, modelName, (long) (ms * 1e6));
-        if (config.accessLog()) {
+        if (config.accessLog() && ACCESS.isInfoEnabled()) {
             ACCESS.info("{} \"{} {}\" {} {} ms model={}", ctx.ip(), ctx.method().name(), ctx.path(), status,
-                    String.format(java.util.Locale.ROOT, "%.2f", ms), modelName);
+                    milliseconds(ms), modelName);
         }
+    }
+
+    /**
+     * {@code ms} with two decimals, as {@code %.2f} writes it but for the last digit of a value halfway between two:
+     * String.format builds a Formatter and locale symbols per call, a measurable part of a small request.
+     */
+    static String milliseconds(float ms) {
+        if (!(ms >= 0 && ms < 1e12f)) return Float.toString(ms);
+        long hundredths = Math.round(ms * 100.0);
+        long fraction = hundredths % 100;
+        return (hundredths / 100) + (fraction < 10 ? ".0" : ".") + fraction;
     }
 }
