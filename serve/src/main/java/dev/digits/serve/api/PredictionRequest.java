@@ -87,13 +87,24 @@ final class PredictionRequest {
         throw ApiException.badRequest("version must be a positive whole number or 'latest', was '" + v + "'");
     }
 
-    private static final class JsonFields {
+    static final class JsonFields {
         final List<ImageInput> images = new ArrayList<>();
         String model;
         String version;
     }
 
-    private static JsonFields readJson(byte[] body, boolean batch, int maxImages) throws IOException {
+    static JsonFields readJson(byte[] body, boolean batch, int maxImages) throws IOException {
+        PixelsBody pixelsOnly = batch ? null : PixelsBody.read(body);
+        if (pixelsOnly == null) return readJsonWithParser(body, batch, maxImages);
+        JsonFields out = new JsonFields();
+        out.images.add(ImageInput.pixels("pixels", pixelsOnly.pixels));
+        out.model = pixelsOnly.model;
+        out.version = pixelsOnly.version;
+        return out;
+    }
+
+    /** {@link #readJson} by Jackson's parser: any JSON body, each mistake in it named. */
+    static JsonFields readJsonWithParser(byte[] body, boolean batch, int maxImages) throws IOException {
         JsonFields out = new JsonFields();
         List<ImageInput> encoded = new ArrayList<>();
         List<ImageInput> pixels = new ArrayList<>();

@@ -1,0 +1,192 @@
+package dev.digits.serve.api;
+
+import dev.digits.core.preprocess.PreprocessedDigit;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the body the web app's server mode posts — {@code {"pixels": [784 numbers in 0..1]}}, with optional string
+ * fields {@code "model"} and {@code "version"} — straight from its bytes. Through Jackson every number is a token
+ * buffered as text and then converted; here the number is converted where it lies. Only a body of exactly that
+ * shape, in strict JSON, with every value in range, is read; anything else (other fields, escapes, non-ASCII text,
+ * a duplicate field, a value out of range, a malformed number) gives null, and the caller reads the body with
+ * Jackson, which accepts or reports it as it always has. What this reads is what Jackson's path reads: the numbers
+ * go through the same {@link JsonNumbers#parse}.
+ */
+final class PixelsBody {
+    /** The longest number text taken here; longer ones are left to Jackson. */
+    private static final int MAX_NUMBER = 40;
+
+    final float[] pixels;
+    final String model;
+    final String version;
+
+    private PixelsBody(float[] pixels, String model, String version) {
+        this.pixels = pixels;
+        this.model = model;
+        this.version = version;
+    }
+
+    /** The body's pixels and model choice, or null when it is not of the one shape read here. */
+    static PixelsBody read(byte[] b) {
+        return new Reader(b).body();
+    }
+
+    private static final class Reader {
+        private final byte[] b;
+        private final char[] number = new char[MAX_NUMBER];
+        private int i;
+
+        Reader(byte[] b) {
+            this.b = b;
+        }
+
+        PixelsBody body() {
+            float[] pixels = null;
+            String model = null;
+            String version = null;
+            boolean seenModel = false;
+            boolean seenVersion = false;
+            if (!take('{')) return null;
+            do {
+                String key = string();
+                if (key == null || !take(':')) return null;
+                skipSpace();
+                switch (key) {
+                    case "pixels":
+                        if (pixels != null) return null;
+                        pixels = pixels();
+                        if (pixels == null) return null;
+                        break;
+                    case "model":
+                        if (seenModel) return null;
+                        seenModel = true;
+                        if (takeNull()) break;
+                        String name = string();
+                        if (name == null) return null;
+                        model = emptyToNull(name);
+                        break;
+                    case "version":
+                        if (seenVersion) return null;
+                        seenVersion = true;
+                        if (takeNull()) break;
+                        if (i < b.length && b[i] == '"') {
+                            String text = string();
+                            if (text == null) return null;
+                            version = emptyToNull(text);
+                        } else {
+                            version = integer();
+                            if (version == null) return null;
+                        }
+                        break;
+                    default:
+                        return null;
+                }
+            } while (take(','));
+            if (!take('}')) return null;
+            skipSpace();
+            if (i != b.length || pixels == null) return null;
+            return new PixelsBody(pixels, model, version);
+        }
+
+        /** 784 numbers in [0, 1] between brackets, or null. */
+        private float[] pixels() {
+            if (!take('[')) return null;
+            float[] out = new float[PreprocessedDigit.PIXELS];
+            int n = 0;
+            do {
+                if (n == out.length) return null;
+                skipSpace();
+                float v = number();
+                if (!(v >= 0 && v <= 1)) return null;
+                out[n++] = v;
+            } while (take(','));
+            return take(']') && n == out.length ? out : null;
+        }
+
+        /** A JSON number (strict grammar) as a float, or NaN. */
+        private float number() {
+            int start = i;
+            if (!integerPart()) return Float.NaN;
+            if (i < b.length && b[i] == '.') {
+                i++;
+                if (!digits()) return Float.NaN;
+            }
+            if (i < b.length && (b[i] == 'e' || b[i] == 'E')) {
+                i++;
+                if (i < b.length && (b[i] == '+' || b[i] == '-')) i++;
+                if (!digits()) return Float.NaN;
+            }
+            int length = i - start;
+            if (length > MAX_NUMBER) return Float.NaN;
+            for (int k = 0; k < length; k++) number[k] = (char) b[start + k];
+            float f = JsonNumbers.parse(number, 0, length);
+            return Float.isNaN(f) ? (float) Double.parseDouble(new String(number, 0, length)) : f;
+        }
+
+        /** A number's sign and integer digits: 0, or digits not starting with 0; whether they were there. */
+        private boolean integerPart() {
+            if (i < b.length && b[i] == '-') i++;
+            if (i < b.length && b[i] == '0') {
+                i++;
+                return true;
+            }
+            return digits();
+        }
+
+        /** One or more digits; whether there were any. */
+        private boolean digits() {
+            int start = i;
+            while (i < b.length && b[i] >= '0' && b[i] <= '9') i++;
+            return i > start;
+        }
+
+        /** A JSON integer's text (as Jackson gives an integer token's text), or null. */
+        private String integer() {
+            int start = i;
+            if (!integerPart()) return null;
+            if (i < b.length && (b[i] == '.' || b[i] == 'e' || b[i] == 'E')) return null;
+            return new String(b, start, i - start, StandardCharsets.US_ASCII);
+        }
+
+        /** A string of printable ASCII without escapes, after optional space; else null. */
+        private String string() {
+            skipSpace();
+            if (i >= b.length || b[i] != '"') return null;
+            int start = ++i;
+            while (i < b.length && b[i] != '"') {
+                if (b[i] < 0x20 || b[i] == '\\') return null;  // also every byte ≥ 0x80: negative
+                i++;
+            }
+            if (i >= b.length) return null;
+            return new String(b, start, i++ - start, StandardCharsets.US_ASCII);
+        }
+
+        private boolean takeNull() {
+            if (i + 4 <= b.length && b[i] == 'n' && b[i + 1] == 'u' && b[i + 2] == 'l' && b[i + 3] == 'l') {
+                i += 4;
+                return true;
+            }
+            return false;
+        }
+
+        /** Skips space, then takes {@code c} if it comes next. */
+        private boolean take(char c) {
+            skipSpace();
+            if (i < b.length && b[i] == c) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        private void skipSpace() {
+            while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+        }
+    }
+
+    /** As the JSON path treats a model or version string: blank is none, else trimmed. */
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}
