@@ -3,10 +3,13 @@ package dev.digits.serve.api;
 import dev.digits.core.preprocess.PreprocessedDigit;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads the body the web app's server mode posts — {@code {"pixels": [784 numbers in 0..1]}}, with optional string
- * fields {@code "model"} and {@code "version"} — straight from its bytes. Through Jackson every number is a token
+ * fields {@code "model"} and {@code "version"}; for a batch {@code {"pixels": [[784 numbers], …]}} — straight from its
+ * bytes. Through Jackson every number is a token
  * buffered as text and then converted; here the number is converted where it lies. Only a body of exactly that
  * shape, in strict JSON, with every value in range, is read; anything else (other fields, escapes, non-ASCII text,
  * a duplicate field, a value out of range, a malformed number) gives null, and the caller reads the body with
@@ -17,32 +20,42 @@ final class PixelsBody {
     /** The longest number text taken here; longer ones are left to Jackson. */
     private static final int MAX_NUMBER = 40;
 
-    final float[] pixels;
+    /** The images' pixels: one image, or a batch's in order. */
+    final List<float[]> pixels;
     final String model;
     final String version;
 
-    private PixelsBody(float[] pixels, String model, String version) {
+    private PixelsBody(List<float[]> pixels, String model, String version) {
         this.pixels = pixels;
         this.model = model;
         this.version = version;
     }
 
-    /** The body's pixels and model choice, or null when it is not of the one shape read here. */
-    static PixelsBody read(byte[] b) {
-        return new Reader(b).body();
+    /**
+     * The body's pixels and model choice, or null when it is not of the shape read here.
+     *
+     * @param batch     whether {@code "pixels"} holds an array of images
+     * @param maxImages most images a batch may hold (a larger one is left to the other reader, which refuses it)
+     */
+    static PixelsBody read(byte[] b, boolean batch, int maxImages) {
+        return new Reader(b, batch, maxImages).body();
     }
 
     private static final class Reader {
         private final byte[] b;
+        private final boolean batch;
+        private final int maxImages;
         private final char[] number = new char[MAX_NUMBER];
         private int i;
 
-        Reader(byte[] b) {
+        Reader(byte[] b, boolean batch, int maxImages) {
             this.b = b;
+            this.batch = batch;
+            this.maxImages = maxImages;
         }
 
         PixelsBody body() {
-            float[] pixels = null;
+            List<float[]> pixels = null;
             String model = null;
             String version = null;
             boolean seenModel = false;
@@ -55,7 +68,7 @@ final class PixelsBody {
                 switch (key) {
                     case "pixels":
                         if (pixels != null) return null;
-                        pixels = pixels();
+                        pixels = batch ? images() : image();
                         if (pixels == null) return null;
                         break;
                     case "model":
@@ -87,6 +100,25 @@ final class PixelsBody {
             skipSpace();
             if (i != b.length || pixels == null) return null;
             return new PixelsBody(pixels, model, version);
+        }
+
+        /** One image, or null. */
+        private List<float[]> image() {
+            float[] one = pixels();
+            return one == null ? null : List.of(one);
+        }
+
+        /** One to maxImages images between brackets, or null. */
+        private List<float[]> images() {
+            if (!take('[')) return null;
+            List<float[]> out = new ArrayList<>();
+            do {
+                if (out.size() == maxImages) return null;
+                float[] one = pixels();
+                if (one == null) return null;
+                out.add(one);
+            } while (take(','));
+            return take(']') ? out : null;
         }
 
         /** 784 numbers in [0, 1] between brackets, or null. */

@@ -94,10 +94,12 @@ final class PredictionRequest {
     }
 
     static JsonFields readJson(byte[] body, boolean batch, int maxImages) throws IOException {
-        PixelsBody pixelsOnly = batch ? null : PixelsBody.read(body);
+        PixelsBody pixelsOnly = PixelsBody.read(body, batch, maxImages);
         if (pixelsOnly == null) return readJsonWithParser(body, batch, maxImages);
         JsonFields out = new JsonFields();
-        out.images.add(ImageInput.pixels("pixels", pixelsOnly.pixels));
+        for (float[] image : pixelsOnly.pixels) {
+            out.images.add(ImageInput.pixels(batch ? "pixels[" + out.images.size() + "]" : "pixels", image));
+        }
         out.model = pixelsOnly.model;
         out.version = pixelsOnly.version;
         return out;

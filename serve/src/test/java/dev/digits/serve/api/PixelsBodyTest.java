@@ -58,11 +58,12 @@ class PixelsBodyTest {
             bodies.add("{\"pixels\":" + pixels + ",\"version\":\"latest\"}");
         }
         for (String json : bodies) {
-            PixelsBody direct = PixelsBody.read(body(json));
+            PixelsBody direct = PixelsBody.read(body(json), false, 1);
             assertNotNull(direct, json.substring(0, 60));
             PredictionRequest.JsonFields jackson = PredictionRequest.readJsonWithParser(body(json), false, 1);
             assertEquals(1, jackson.images.size());
-            assertArrayEquals(jackson.images.get(0).pixels, direct.pixels);
+            assertEquals(1, direct.pixels.size());
+            assertArrayEquals(jackson.images.get(0).pixels, direct.pixels.get(0));
             assertEquals(jackson.model, direct.model);
             assertEquals(jackson.version, direct.version);
             PredictionRequest.JsonFields both = PredictionRequest.readJson(body(json), false, 1);
@@ -95,7 +96,35 @@ class PixelsBodyTest {
             others.add("{\"pixels\":" + replaceFirst.apply(n) + "}");
         }
         for (String json : others) {
-            assertNull(PixelsBody.read(body(json)), json.length() > 80 ? json.substring(0, 80) : json);
+            assertNull(PixelsBody.read(body(json), false, 1), json.length() > 80 ? json.substring(0, 80) : json);
+        }
+    }
+
+    @Test
+    void readsABatchAsJacksonDoes() throws Exception {
+        for (int n : new int[] {1, 3, 16}) {
+            StringBuilder images = new StringBuilder();
+            for (int k = 0; k < n; k++) images.append(k == 0 ? "" : ", ").append("[").append(join(numbers(k % 4), ",")).append("]");
+            String json = "{\"model\": \"cnn\", \"pixels\": [" + images + "]}";
+            PixelsBody direct = PixelsBody.read(body(json), true, 16);
+            assertNotNull(direct, n + " images");
+            PredictionRequest.JsonFields jackson = PredictionRequest.readJsonWithParser(body(json), true, 16);
+            PredictionRequest.JsonFields both = PredictionRequest.readJson(body(json), true, 16);
+            assertEquals(n, jackson.images.size());
+            assertEquals(n, direct.pixels.size());
+            for (int k = 0; k < n; k++) {
+                assertArrayEquals(jackson.images.get(k).pixels, direct.pixels.get(k));
+                assertEquals(jackson.images.get(k).source, both.images.get(k).source);
+                assertArrayEquals(jackson.images.get(k).pixels, both.images.get(k).pixels);
+            }
+            assertEquals("cnn", direct.model);
+            assertNull(PixelsBody.read(body(json), true, n - 1), "more images than a batch may hold");
+            assertNull(PixelsBody.read(body(json), false, 16), "a batch sent to the one-image route");
+        }
+        String one = "[" + join(numbers(0), ",") + "]";
+        for (String json : new String[] {"{\"pixels\": []}", "{\"pixels\": " + one + "}", "{\"pixels\": [" + one + ",]}",
+            "{\"pixels\": [[" + one + "]]}", "{\"pixels\": [" + one + "], \"images\": []}"}) {
+            assertNull(PixelsBody.read(body(json), true, 16), json.length() > 80 ? json.substring(0, 80) : json);
         }
     }
 
