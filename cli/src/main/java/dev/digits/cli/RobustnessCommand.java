@@ -34,7 +34,8 @@ import java.util.stream.Stream;
                 "JPEG; digits in the installed fonts; letters, scribbles, shapes, textures and empty images. Reports accuracy,",
                 "\"no digit\" answers and false rejections per category; writes robustness.md and examples.png."},
         footer = {"", "Examples:", "  digits robustness", "  digits robustness models/cnn --images 500 --output /tmp/robustness",
-                "  digits robustness --compare-methods", "  digits robustness --temperature 1.5 --threshold 0.7"})
+                "  digits robustness --compare-methods", "  digits robustness --temperature 1.5 --threshold 0.7",
+                "  digits robustness --thresholds 0.4,0.5,0.6"})
 final class RobustnessCommand implements Callable<Integer> {
     /** Share of held-out digits each method's threshold rejects in --compare-methods. */
     private static final double HELD_OUT_REJECTION = 0.01;
@@ -62,6 +63,10 @@ final class RobustnessCommand implements Callable<Integer> {
     @Option(names = "--compare-methods", description = {"Also compare max probability, temperature scaling, entropy and margin, each with",
             "the threshold rejecting 1% of the last 5,000 MNIST training digits (T fitted on them)."})
     boolean compareMethods;
+
+    @Option(names = "--thresholds", split = ",", paramLabel = "X", description = {"Also tabulate the check (its temperature) at these thresholds:",
+            "MNIST test digits rejected, digits read right and rejected, pictures without a digit answered \"no digit\"."})
+    double[] thresholds;
 
     @Option(names = "--fonts", paramLabel = "DIR", description = "Fonts for the digits in other styles and the letters (default: /usr/share/fonts).")
     Path fonts = InstalledFonts.SYSTEM_FONTS;
@@ -98,6 +103,11 @@ final class RobustnessCommand implements Callable<Integer> {
             StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "Model %s, %d images per category, seed %d, check: %s%n%n",
                     modelName, images, seed, check.rejects() ? check : "none"));
             report.append(table);
+            if (thresholds != null && thresholds.length > 0) {
+                report.append(String.format(Locale.ROOT, "%nThe check at other thresholds (T = %.4f):%n%n", check.temperature()));
+                report.append(results.operatingPoints(check.temperature(), thresholds,
+                        model.predictAll(mnist.asInputFor(artifact.input().preprocessing()).test(), 500)));
+            }
             if (compareMethods) {
                 report.append("\n").append(compare(model, mnist.asInputFor(artifact.input().preprocessing()), results).markdown());
             }

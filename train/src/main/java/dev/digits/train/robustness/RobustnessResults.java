@@ -127,6 +127,28 @@ public final class RobustnessResults {
         return sb.toString();
     }
 
+    /**
+     * What the check with {@code temperature} answers at each of {@code thresholds}, in Markdown: for each, the share
+     * of MNIST test digits it rejects ({@code mnistTest}: their probabilities), the digit categories read right and
+     * rejected, and the pictures without a digit (rings apart) answered "no digit". A trade-off to choose from: a
+     * lower threshold passes more digits people draw and more pictures that hold none.
+     */
+    public String operatingPoints(double temperature, double[] thresholds, float[][] mnistTest) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| threshold | MNIST test digits rejected | digits read right | digits rejected | no digit answered \"no digit\" |\n");
+        sb.append("|---:|---:|---:|---:|---:|\n");
+        for (double x : thresholds) {
+            DigitCheck check = new DigitCheck(temperature, x);
+            int rejected = 0;
+            for (float[] p : mnistTest) if (!check.isDigit(p)) rejected++;
+            Tally digits = tally(check, r -> r.category().kind() == Kind.DIGIT);
+            Tally none = tally(check, r -> r.category().kind() == Kind.NOT_A_DIGIT || r.category().kind() == Kind.EMPTY);
+            sb.append(String.format(Locale.ROOT, "| %.4f | %s | %s | %s | %s |%n", x, percent((double) rejected / mnistTest.length),
+                    percent(digits.accuracy()), percent(digits.noDigit()), percent(none.noDigit())));
+        }
+        return sb.toString();
+    }
+
     private static void row(StringBuilder sb, String name, Kind kind, Tally t) {
         boolean digits = kind == Kind.DIGIT;
         sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s |%n", name, kindName(kind), t.images,
