@@ -16,6 +16,8 @@ import java.util.zip.Inflater;
 final class PngPixels {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+    /** Pixels above which an RGB(A) image is checked for grey before it is split into planes. */
+    private static final long CHECK_BEFORE_SPLITTING = 1 << 20;
 
     /** Width and height from the header, plus what decides whether this class can decode the pixels. */
     static final class Header {
@@ -139,6 +141,11 @@ final class PngPixels {
      * equal residuals decode to equal values: such an image is grey, its red channel its grey level.
      */
     private static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
+        // A large colour picture is told apart before its planes are allocated (they would be garbage at once); a
+        // small one while they are filled.
+        if (channels > 2 && (long) w * height > CHECK_BEFORE_SPLITTING && !greyResiduals(raw, w, height, channels)) {
+            return null;
+        }
         boolean alpha = channels == 2 || channels == 4;
         int alphaAt = channels - 1;
         byte[] grey = new byte[(w + 1) * height];
@@ -158,6 +165,18 @@ final class PngPixels {
             }
         }
         return new byte[][] {grey, alphas};
+    }
+
+    /** Whether still-filtered RGB(A) rows have equal red, green and blue residuals at every pixel. */
+    private static boolean greyResiduals(byte[] raw, int w, int height, int channels) {
+        for (int y = 0, from = 0; y < height; y++) {
+            from++;
+            for (int x = 0; x < w; x++, from += channels) {
+                byte r = raw[from];
+                if (raw[from + 1] != r || raw[from + 2] != r) return false;
+            }
+        }
+        return true;
     }
 
     /** Unfiltered grey rows (and alpha rows, or null) as grey levels when every pixel is opaque, else as ARGB. */

@@ -223,6 +223,21 @@ class PngPixelsTest {
     }
 
     @Test
+    void largePicturesAsRgbAreToldGreyOrColour() throws IOException {
+        // Above a megapixel an RGB(A) image is checked for grey before it is split into planes.
+        int w = 1100;
+        int h = 1000;
+        int[] argb = greyPicture(w, h, 0xFF);
+        byte[] png = TestPngs.fromRows(filtered(samples(argb, 3), w * 3, h, 3, 4), w, h, 2);
+        PngPixels.Pixels grey = PngPixels.decode(png, PngPixels.header(png, "t"), "t");
+        assertTrue(grey.grey != null);
+        assertArrayEquals(argb, argbOf(grey));
+        argb[w * h - 1] = 0xFF204060;
+        png = TestPngs.fromRows(filtered(samples(argb, 3), w * 3, h, 3, 4), w, h, 2);
+        assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb);
+    }
+
+    @Test
     void translucentGreyWrittenAsRgbaKeepsItsAlpha() throws IOException {
         int w = 19;
         int h = 17;
