@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-# The inputs clients send, generated from an MNIST test digit (a 0): a 28×28 PNG, a 280×280 canvas PNG drawn white on
-# black with anti-aliased strokes as the web and Android canvases make it (grey, and RGBA as a browser writes it), a
-# 1600×1200 phone photo JPEG of the digit in dark ink on unevenly lit, noisy paper, the JSON pixels body of the web
-# app's server mode, and a batch of 16 of them.
+# The inputs clients send, generated from an MNIST test digit (a 0): a 28×28 PNG; a 280×280 canvas PNG with
+# anti-aliased strokes as the web and Android canvases make it, white on black (grey, and RGBA as a browser writes it)
+# and black on a transparent canvas; a 1600×1200 phone photo JPEG of the digit in dark ink on unevenly lit, noisy paper;
+# the JSON pixels body of the web app's server mode, and a batch of 16 of them.
 # Used by flask-peer.sh and ImageCost.java. Usage: benchmarks/inputs.py MNIST_DIR OUT_DIR (Debian's python3-pil)
 import gzip, io, json, os, random, sys
 from PIL import Image, ImageFilter
@@ -17,6 +17,10 @@ canvas = digit.resize((200, 200), Image.BICUBIC).filter(ImageFilter.GaussianBlur
 canvas.save(os.path.join(out, "canvas.png"))
 # The same canvas as a browser's canvas.toBlob() or toDataURL() writes it: RGBA, every pixel opaque.
 canvas.convert("RGBA").save(os.path.join(out, "canvas-rgba.png"))
+# A browser's canvas left transparent, the digit drawn in black: the ink is in the alpha channel.
+transparent = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+transparent.putalpha(canvas)
+transparent.save(os.path.join(out, "canvas-transparent.png"))
 # A phone photo: dark ink on unevenly lit, noisy paper, off-centre.
 random.seed(3)
 ink = digit.resize((560, 560), Image.BILINEAR)

@@ -157,11 +157,18 @@ public final class DigitPreprocessor implements InputPreprocessor {
     public PreprocessedDigit process(int[] argb, int width, int height) {
         int n = checkedSize(argb == null ? -1 : argb.length, width, height, "argb");
         byte[] grey = opaqueGrey(argb);
+        if (grey == null) grey = wholeCompositedGrey(argb);
         if (grey != null) {
             // An opaque pixel with r = g = b = v has numerator 255000 v below, so its level is exactly v: the grey
             // path gives the very same numbers, with no array of doubles.
             return runGrey(grey, width, height);
         }
+        return processAsDoubles(argb, width, height);
+    }
+
+    /** {@link #process} on the general path whatever the pixels: what the tests compare its shortcuts with. */
+    PreprocessedDigit processAsDoubles(int[] argb, int width, int height) {
+        int n = checkedSize(argb == null ? -1 : argb.length, width, height, "argb");
         double[] g = new double[n];
         for (int i = 0; i < n; i++) {
             int p = argb[i];
@@ -186,6 +193,35 @@ public final class DigitPreprocessor implements InputPreprocessor {
                 return null;
             }
             grey[i] = (byte) v;
+        }
+        return grey;
+    }
+
+    /**
+     * The grey levels of an image whose every pixel is grey ({@code r = g = b = v}) and composites onto white at a
+     * whole level — opaque ({@code v}), transparent or white (255), or black ({@code 255 - a}), as black strokes on a
+     * browser's transparent canvas are — else null. Each such level is exactly what the general path computes.
+     */
+    private static byte[] wholeCompositedGrey(int[] argb) {
+        byte[] grey = new byte[argb.length];
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int a = p >>> 24;
+            int v = p & 0xFF;
+            if ((p & 0xFFFFFF) != (v << 16 | v << 8 | v)) {
+                return null;
+            }
+            int level;
+            if (a == 255) {
+                level = v;
+            } else if (a == 0 || v == 255) {
+                level = 255;
+            } else if (v == 0) {
+                level = 255 - a;
+            } else {
+                return null;
+            }
+            grey[i] = (byte) level;
         }
         return grey;
     }

@@ -348,6 +348,35 @@ class DigitPreprocessorTest {
         assertTrue(found > 100, found + " of " + images + " found");
     }
 
+    @Test
+    void transparentCanvasesGiveTheNumbersOfTheGeneralPath() {
+        // A browser's canvas is transparent where nothing was drawn; black strokes composite onto white at whole
+        // levels (255 - alpha), which the grey path takes; grey strokes that are partly transparent do not.
+        java.util.Random random = new java.util.Random(9);
+        int w = 120;
+        int h = 100;
+        int found = 0;
+        for (char c : "0123457".toCharArray()) {
+            double[] cov = SyntheticDigits.coverage(w, h, c, 10 + random.nextInt(40), 5 + random.nextInt(20),
+                    40 + random.nextInt(30), 50 + random.nextInt(30), 2 + random.nextInt(6), 1);
+            int[] black = new int[cov.length];
+            int[] whiteFill = new int[cov.length];
+            int[] greyInk = new int[cov.length];
+            for (int i = 0; i < cov.length; i++) {
+                int a = (int) Math.round(cov[i] * 255);
+                black[i] = a << 24;
+                whiteFill[i] = a == 0 ? 0xFFFFFFFF : a << 24 | (i % 3 == 0 ? 0xFFFFFF : 0);
+                greyInk[i] = a << 24 | 0x606060;
+            }
+            for (int[] argb : new int[][] {black, whiteFill, greyInk}) {
+                PreprocessedDigit expected = PRE.processAsDoubles(argb, w, h);
+                assertEquals(expected, PRE.process(argb, w, h));
+                found += expected.found() ? 1 : 0;
+            }
+        }
+        assertTrue(found >= 14, found + " of 21 found");
+    }
+
     /** The 7 with hard edges, its left part in black and its right part in {@code ink}, on white. */
     private static int[] twoInks(int ink) {
         double[] cov = seven();
