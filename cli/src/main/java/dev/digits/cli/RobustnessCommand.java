@@ -103,13 +103,16 @@ final class RobustnessCommand implements Callable<Integer> {
             StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "Model %s, %d images per category, seed %d, check: %s%n%n",
                     modelName, images, seed, check.rejects() ? check : "none"));
             report.append(table);
-            if (thresholds != null && thresholds.length > 0) {
+            // MNIST as this model's preprocessing gives it, for the tables that need its probabilities.
+            boolean operatingPoints = thresholds != null && thresholds.length > 0;
+            Dataset prepared = operatingPoints || compareMethods ? mnist.asInputFor(artifact.input().preprocessing()) : null;
+            float[][] test = prepared == null ? null : model.predictAll(prepared.test(), 500);
+            if (operatingPoints) {
                 report.append(String.format(Locale.ROOT, "%nThe check at other thresholds (T = %.4f):%n%n", check.temperature()));
-                report.append(results.operatingPoints(check.temperature(), thresholds,
-                        model.predictAll(mnist.asInputFor(artifact.input().preprocessing()).test(), 500)));
+                report.append(results.operatingPoints(check.temperature(), thresholds, test));
             }
             if (compareMethods) {
-                report.append("\n").append(compare(model, mnist.asInputFor(artifact.input().preprocessing()), results).markdown());
+                report.append("\n").append(compare(model, prepared, test, results).markdown());
             }
             Files.createDirectories(output);
             AtomicFiles.writeString(output.resolve("robustness.md"), report.toString());
@@ -131,13 +134,13 @@ final class RobustnessCommand implements Callable<Integer> {
         }
     }
 
-    private static RejectionComparison compare(TrainedModel model, Dataset mnist, RobustnessResults results) {
+    /** The comparison of rejection methods; {@code test}: the model's probabilities for MNIST's test set. */
+    private static RejectionComparison compare(TrainedModel model, Dataset mnist, float[][] test, RobustnessResults results) {
         ImageSet train = mnist.train();
         if (train.size() <= HELD_OUT) throw new UserInputException("--compare-methods needs more than " + HELD_OUT + " MNIST training images");
         ImageSet heldOut = train.subset(ImageSet.range(train.size() - HELD_OUT, train.size()));
         int[] labels = new int[heldOut.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = heldOut.label(i);
-        return RejectionComparison.measure(model.predictAll(heldOut, 500), labels, model.predictAll(mnist.test(), 500), results,
-                HELD_OUT_REJECTION);
+        return RejectionComparison.measure(model.predictAll(heldOut, 500), labels, test, results, HELD_OUT_REJECTION);
     }
 }

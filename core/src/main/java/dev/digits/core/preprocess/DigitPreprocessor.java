@@ -156,11 +156,10 @@ public final class DigitPreprocessor implements InputPreprocessor {
      */
     public PreprocessedDigit process(int[] argb, int width, int height) {
         int n = checkedSize(argb == null ? -1 : argb.length, width, height, "argb");
-        byte[] grey = opaqueGrey(argb);
-        if (grey == null) grey = wholeCompositedGrey(argb);
+        byte[] grey = wholeGreyLevels(argb);
         if (grey != null) {
-            // An opaque pixel with r = g = b = v has numerator 255000 v below, so its level is exactly v: the grey
-            // path gives the very same numbers, with no array of doubles.
+            // Such a pixel's numerator below is a multiple of 255000, so its level is a whole number: the grey path
+            // gives the very same numbers, with no array of doubles.
             return runGrey(grey, width, height);
         }
         return processAsDoubles(argb, width, height);
@@ -183,43 +182,31 @@ public final class DigitPreprocessor implements InputPreprocessor {
         return run(g, width, height);
     }
 
-    /** The grey levels of an image whose every pixel is opaque with r = g = b, else null. */
-    private static byte[] opaqueGrey(int[] argb) {
-        byte[] grey = new byte[argb.length];
-        for (int i = 0; i < argb.length; i++) {
-            int p = argb[i];
-            int v = p & 0xFF;
-            if ((p ^ (0xFF000000 | v << 16 | v << 8 | v)) != 0) {
-                return null;
-            }
-            grey[i] = (byte) v;
-        }
-        return grey;
-    }
-
     /**
      * The grey levels of an image whose every pixel is grey ({@code r = g = b = v}) and composites onto white at a
      * whole level — opaque ({@code v}), transparent or white (255), or black ({@code 255 - a}), as black strokes on a
      * browser's transparent canvas are — else null. Each such level is exactly what the general path computes.
      */
-    private static byte[] wholeCompositedGrey(int[] argb) {
+    private static byte[] wholeGreyLevels(int[] argb) {
         byte[] grey = new byte[argb.length];
         for (int i = 0; i < argb.length; i++) {
             int p = argb[i];
-            int a = p >>> 24;
             int v = p & 0xFF;
-            if ((p & 0xFFFFFF) != (v << 16 | v << 8 | v)) {
-                return null;
-            }
             int level;
-            if (a == 255) {
+            if ((p ^ (0xFF000000 | v << 16 | v << 8 | v)) == 0) {
+                // Opaque grey, the common case: one comparison.
                 level = v;
-            } else if (a == 0 || v == 255) {
-                level = 255;
-            } else if (v == 0) {
-                level = 255 - a;
-            } else {
+            } else if ((p & 0xFFFFFF) != (v << 16 | v << 8 | v)) {
                 return null;
+            } else {
+                int a = p >>> 24;
+                if (a == 0 || v == 255) {
+                    level = 255;
+                } else if (v == 0) {
+                    level = 255 - a;
+                } else {
+                    return null;
+                }
             }
             grey[i] = (byte) level;
         }

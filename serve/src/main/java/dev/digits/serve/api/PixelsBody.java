@@ -77,7 +77,7 @@ final class PixelsBody {
                         if (takeNull()) break;
                         String name = string();
                         if (name == null) return null;
-                        model = emptyToNull(name);
+                        model = PredictionRequest.emptyToNull(name);
                         break;
                     case "version":
                         if (seenVersion) return null;
@@ -86,7 +86,7 @@ final class PixelsBody {
                         if (i < b.length && b[i] == '"') {
                             String text = string();
                             if (text == null) return null;
-                            version = emptyToNull(text);
+                            version = PredictionRequest.emptyToNull(text);
                         } else {
                             version = integer();
                             if (version == null) return null;
@@ -215,10 +215,5 @@ final class PixelsBody {
         private void skipSpace() {
             while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
         }
-    }
-
-    /** As the JSON path treats a model or version string: blank is none, else trimmed. */
-    private static String emptyToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
     }
 }

@@ -248,7 +248,8 @@ final class PredictionRequest {
         }
     }
 
-    private static String emptyToNull(String s) {
+    /** A model or version as given: blank is none, else trimmed. */
+    static String emptyToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
     }
 }

@@ -143,9 +143,8 @@ final class PngPixels {
     private static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
         // A large colour picture is told apart before its planes are allocated (they would be garbage at once); a
         // small one while they are filled.
-        if (channels > 2 && (long) w * height > CHECK_BEFORE_SPLITTING && !greyResiduals(raw, w, height, channels)) {
-            return null;
-        }
+        boolean checkWhileSplitting = channels > 2 && (long) w * height <= CHECK_BEFORE_SPLITTING;
+        if (channels > 2 && !checkWhileSplitting && !greyResiduals(raw, w, height, channels)) return null;
         boolean alpha = channels == 2 || channels == 4;
         int alphaAt = channels - 1;
         byte[] grey = new byte[(w + 1) * height];
@@ -159,7 +158,7 @@ final class PngPixels {
             to++;
             for (int x = 0; x < w; x++, from += channels, to++) {
                 byte r = raw[from];
-                if (channels > 2 && (raw[from + 1] != r || raw[from + 2] != r)) return null;
+                if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
                 grey[to] = r;
                 if (alpha) alphas[to] = raw[from + alphaAt];
             }

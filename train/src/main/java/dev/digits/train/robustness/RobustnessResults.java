@@ -123,7 +123,7 @@ public final class RobustnessResults {
         }
         row(sb, "**all digits**", Kind.DIGIT, tally(check, r -> r.category().kind() == Kind.DIGIT));
         row(sb, "**all not digits** (rings apart)", Kind.NOT_A_DIGIT,
-                tally(check, r -> r.category().kind() == Kind.NOT_A_DIGIT || r.category().kind() == Kind.EMPTY));
+                tally(check, RobustnessResults::holdsNoDigit));
         return sb.toString();
     }
 
@@ -142,11 +142,16 @@ public final class RobustnessResults {
             int rejected = 0;
             for (float[] p : mnistTest) if (!check.isDigit(p)) rejected++;
             Tally digits = tally(check, r -> r.category().kind() == Kind.DIGIT);
-            Tally none = tally(check, r -> r.category().kind() == Kind.NOT_A_DIGIT || r.category().kind() == Kind.EMPTY);
+            Tally none = tally(check, RobustnessResults::holdsNoDigit);
             sb.append(String.format(Locale.ROOT, "| %.4f | %s | %s | %s | %s |%n", x, percent((double) rejected / mnistTest.length),
                     percent(digits.accuracy()), percent(digits.noDigit()), percent(none.noDigit())));
         }
         return sb.toString();
+    }
+
+    /** Whether a category's pictures hold no digit: the non-digit totals (rings, shaped like a 0, are apart). */
+    private static boolean holdsNoDigit(CategoryResult r) {
+        return r.category().kind() == Kind.NOT_A_DIGIT || r.category().kind() == Kind.EMPTY;
     }
 
     private static void row(StringBuilder sb, String name, Kind kind, Tally t) {
