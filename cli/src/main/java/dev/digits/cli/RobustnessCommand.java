@@ -94,6 +94,16 @@ final class RobustnessCommand implements Callable<Integer> {
 
     private int measure(ModelArtifact artifact, String modelName) throws IOException {
         DigitCheck check = check(artifact.card().digitCheck());
+        if (thresholds != null) {
+            // Refused before the images are drawn, as --threshold is.
+            for (double x : thresholds) {
+                try {
+                    new DigitCheck(check.temperature(), x);
+                } catch (IllegalArgumentException e) {
+                    throw new UserInputException("--thresholds: " + e.getMessage());
+                }
+            }
+        }
         Dataset mnist = data.loadMnist();
         List<RobustnessCategory> categories = RobustnessSuite.categories(mnist.test(), InstalledFonts.under(fonts));
         try (TrainedModel model = TrainedModel.load(artifact)) {

@@ -44,6 +44,17 @@ class RobustnessCommandTest {
     }
 
     @Test
+    void tabulatesTheChecksTradeOffBesideTheMethodComparison() {
+        CliTest.Run run = CliTest.run("robustness", "--images", "2", "--seed", "2", "--thresholds", "0,0.5,0.9",
+                "--compare-methods", "--output", dir.resolve("points").toString(), "--data", data());
+        assertEquals(0, run.code(), run.err());
+        List<String> points = run.out().lines().filter(l -> l.matches("\\| 0\\.\\d{4} \\|.*")).toList();
+        assertEquals(3, points.size(), run.out());
+        assertTrue(points.get(0).startsWith("| 0.0000 | 0.0% |"), "no threshold rejects no MNIST digit: " + points.get(0));
+        assertTrue(run.out().contains("temperature-scaled max probability"), "the comparison follows: " + run.out());
+    }
+
+    @Test
     void impossibleSettingsAreOneLineAndExitCode3() {
         CliTest.Run none = CliTest.run("robustness", "--images", "0", "--output", dir.toString(), "--data", data());
         assertEquals(ExitCodes.INVALID_INPUT, none.code());
@@ -51,6 +62,12 @@ class RobustnessCommandTest {
         CliTest.Run threshold = CliTest.run("robustness", "--threshold", "1.5", "--images", "1", "--output", dir.toString(), "--data", data());
         assertEquals(ExitCodes.INVALID_INPUT, threshold.code());
         assertTrue(threshold.err().contains("threshold must be in [0, 1)"), threshold.err());
+        CliTest.Run thresholds = CliTest.run("robustness", "--thresholds", "0.5,1.5", "--images", "1", "--output",
+                dir.toString(), "--data", data());
+        assertEquals(ExitCodes.INVALID_INPUT, thresholds.code());
+        assertTrue(thresholds.err().contains("--thresholds: ") && thresholds.err().contains("threshold must be in [0, 1)"),
+                thresholds.err());
+        assertFalse(thresholds.err().contains("\tat "), "no stack trace: " + thresholds.err());
         assertFalse(threshold.err().contains("\tat "), "no stack trace: " + threshold.err());
         assertFalse(Files.exists(dir.resolve("robustness.md")), "nothing written");
     }
