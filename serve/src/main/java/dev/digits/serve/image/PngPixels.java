@@ -135,12 +135,12 @@ final class PngPixels {
 
     /**
      * Still-filtered rows of grey-and-alpha, RGB or RGBA pixels ({@code channels} 2, 3 or 4) split into a grey plane
-     * and an alpha plane (null without alpha), each a row of residuals after its row's filter byte; null for RGB(A)
-     * whose red, green and blue residuals differ anywhere. Every scanline filter predicts a byte from the same
+     * and an alpha plane (null without alpha, or when its residuals show every pixel opaque), each a row of residuals
+     * after its row's filter byte; null for RGB(A) whose red, green and blue residuals differ anywhere. Every scanline filter predicts a byte from the same
      * channel of the neighbouring pixels only, so each channel unfilters on its own, and channels that start from
      * equal residuals decode to equal values: such an image is grey, its red channel its grey level.
      */
-    private static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
+    static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
         // A large colour picture is told apart before its planes are allocated (they would be garbage at once); a
         // small one while they are filled.
         boolean checkWhileSplitting = channels > 2 && (long) w * height <= CHECK_BEFORE_SPLITTING;
@@ -149,6 +149,8 @@ final class PngPixels {
         int alphaAt = channels - 1;
         byte[] grey = new byte[(w + 1) * height];
         byte[] alphas = alpha ? new byte[(w + 1) * height] : null;
+        // Whether the alpha residuals are those of a fully opaque image, which then needs no alpha plane at all.
+        boolean opaque = alpha;
         int from = 0;
         int to = 0;
         for (int y = 0; y < height; y++) {
@@ -156,14 +158,44 @@ final class PngPixels {
             grey[to] = filter;
             if (alpha) alphas[to] = filter;
             to++;
-            for (int x = 0; x < w; x++, from += channels, to++) {
-                byte r = raw[from];
-                if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
-                grey[to] = r;
-                if (alpha) alphas[to] = raw[from + alphaAt];
+            if (opaque) {
+                int first = opaqueResidual(filter, y, true);
+                int rest = opaqueResidual(filter, y, false);
+                opaque = first >= 0 && (byte) first == raw[from + alphaAt];
+                for (int x = 0; x < w; x++, from += channels, to++) {
+                    byte r = raw[from];
+                    if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
+                    grey[to] = r;
+                    byte a = raw[from + alphaAt];
+                    alphas[to] = a;
+                    if (x > 0 && a != (byte) rest) opaque = false;
+                }
+            } else {
+                for (int x = 0; x < w; x++, from += channels, to++) {
+                    byte r = raw[from];
+                    if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
+                    grey[to] = r;
+                    if (alpha) alphas[to] = raw[from + alphaAt];
+                }
             }
         }
-        return new byte[][] {grey, alphas};
+        return new byte[][] {grey, opaque ? null : alphas};
+    }
+
+    /**
+     * The residual each scanline filter leaves for alpha 255 where every pixel before it (left, above, upper left)
+     * is 255 too: the first pixel of a row or any other one in row {@code y}; -1 for an unknown filter. A plane whose
+     * residuals are all these decodes to 255 everywhere, and only such a plane has them, row by row.
+     */
+    private static int opaqueResidual(byte filter, int y, boolean firstPixel) {
+        switch (filter) {
+            case 0: return 0xFF;
+            case 1: return firstPixel ? 0xFF : 0;
+            case 2: return y == 0 ? 0xFF : 0;
+            case 3: return y == 0 ? (firstPixel ? 0xFF : 0x80) : (firstPixel ? 0x80 : 0);
+            case 4: return y == 0 && firstPixel ? 0xFF : 0;
+            default: return -1;
+        }
     }
 
     /** Whether still-filtered RGB(A) rows have equal red, green and blue residuals at every pixel. */

@@ -251,6 +251,38 @@ class PngPixelsTest {
     }
 
     @Test
+    void opacityIsReadFromTheAlphaResidualsWhateverTheFilters() throws IOException {
+        // Opaque grey with alpha (grey-alpha and RGBA) comes out as grey levels; one translucent pixel, first or
+        // last, keeps the alpha plane, including the rows already split while the image still looked opaque.
+        int w = 13;
+        int h = 9;
+        for (int translucent : new int[] {-1, 0, w * h - 1, w * (h / 2)}) {
+            int[] argb = greyPicture(w, h, 0xFF);
+            if (translucent >= 0) argb[translucent] = (argb[translucent] & 0xFFFFFF) | 0xFE000000;
+            for (int first = 0; first < 5; first++) {
+                byte[] ga = new byte[w * h * 2];
+                for (int i = 0; i < argb.length; i++) {
+                    ga[2 * i] = (byte) argb[i];
+                    ga[2 * i + 1] = (byte) (argb[i] >>> 24);
+                }
+                byte[][] rows = {filtered(ga, w * 2, h, 2, first), filtered(samples(argb, 4), w * 4, h, 4, first)};
+                for (int channels : new int[] {2, 4}) {
+                    byte[] filteredRows = rows[channels / 2 - 1];
+                    String what = channels + " channels, translucent pixel " + translucent + ", first row filter " + first;
+                    // Told opaque from the residuals alone: no alpha plane is kept to be unfiltered and scanned.
+                    byte[][] planes = PngPixels.greyPlanes(filteredRows.clone(), w, h, channels);
+                    assertEquals(translucent >= 0, planes[1] != null, what);
+                    byte[] png = TestPngs.fromRows(filteredRows, w, h, channels == 2 ? 4 : 6);
+                    PngPixels.Pixels p = PngPixels.decode(png, PngPixels.header(png, "t"), "t");
+                    assertEquals(translucent < 0, p.grey != null, what);
+                    assertArrayEquals(argb, argbOf(p), what);
+                    assertArrayEquals(argb, viaImageIO(png).argb, "ImageIO reads the hand-made file so");
+                }
+            }
+        }
+    }
+
+    @Test
     void oneColouredPixelKeepsAnImageInColour() throws IOException {
         int w = 23;
         int h = 14;
