@@ -61,7 +61,7 @@ final class RobustnessCommand implements Callable<Integer> {
     Double threshold;
 
     @Option(names = "--compare-methods", description = {"Also compare max probability, temperature scaling, entropy and margin, each with",
-            "the threshold rejecting 1% of the last 5,000 MNIST training digits (T fitted on them)."})
+            "the threshold rejecting 1%% of the last 5,000 MNIST training digits (T fitted on them)."})
     boolean compareMethods;
 
     @Option(names = "--thresholds", split = ",", paramLabel = "X", description = {"Also tabulate the check (its temperature) at these thresholds:",

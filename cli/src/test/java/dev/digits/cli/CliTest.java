@@ -67,6 +67,26 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings() {
+        // picocli reports a description it cannot format (a lone '%') on System.err and prints it unformatted.
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+            for (String c : DigitsCommand.newCommandLine().getSubcommands().keySet()) {
+                Run r = run(c, "--help");
+                assertEquals(0, r.code, c);
+                assertTrue(r.out.contains("Usage: digits " + c), r.out);
+                assertFalse(r.out.contains("%n"), c + " --help printed an unformatted description:\n" + r.out);
+            }
+        } finally {
+            System.setErr(oldErr);
+        }
+        String printed = warnings.toString(StandardCharsets.UTF_8);
+        assertFalse(printed.contains("picocli WARN"), printed);
+    }
+
+    @Test
     void summaryPrintsTheLayerTableWithKerasParameterCounts() {
         Run r = run("summary", "--model", "cnn");
         assertEquals(0, r.code);
