@@ -136,9 +136,10 @@ final class PngPixels {
     /**
      * Still-filtered rows of grey-and-alpha, RGB or RGBA pixels ({@code channels} 2, 3 or 4) split into a grey plane
      * and an alpha plane (null without alpha, or when its residuals show every pixel opaque), each a row of residuals
-     * after its row's filter byte; null for RGB(A) whose red, green and blue residuals differ anywhere. Every scanline filter predicts a byte from the same
-     * channel of the neighbouring pixels only, so each channel unfilters on its own, and channels that start from
-     * equal residuals decode to equal values: such an image is grey, its red channel its grey level.
+     * after its row's filter byte; null for RGB(A) whose red, green and blue residuals differ anywhere. Every scanline
+     * filter predicts a byte from the same channel of the neighbouring pixels only, so each channel unfilters on its
+     * own, and channels that start from equal residuals decode to equal values: such an image is grey, its red
+     * channel its grey level.
      */
     static byte[][] greyPlanes(byte[] raw, int w, int height, int channels) {
         // A large colour picture is told apart before its planes are allocated (they would be garbage at once); a
@@ -158,24 +159,18 @@ final class PngPixels {
             grey[to] = filter;
             if (alpha) alphas[to] = filter;
             to++;
-            if (opaque) {
-                int first = opaqueResidual(filter, y, true);
-                int rest = opaqueResidual(filter, y, false);
-                opaque = first >= 0 && (byte) first == raw[from + alphaAt];
-                for (int x = 0; x < w; x++, from += channels, to++) {
-                    byte r = raw[from];
-                    if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
-                    grey[to] = r;
+            // Unknown filters (-1) are refused by unfilter(); here they only end the opacity check.
+            int first = opaque ? opaqueResidual(filter, y, true) : -1;
+            byte rest = (byte) opaqueResidual(filter, y, false);
+            if (first < 0) opaque = false;
+            for (int x = 0; x < w; x++, from += channels, to++) {
+                byte r = raw[from];
+                if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
+                grey[to] = r;
+                if (alpha) {
                     byte a = raw[from + alphaAt];
                     alphas[to] = a;
-                    if (x > 0 && a != (byte) rest) opaque = false;
-                }
-            } else {
-                for (int x = 0; x < w; x++, from += channels, to++) {
-                    byte r = raw[from];
-                    if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
-                    grey[to] = r;
-                    if (alpha) alphas[to] = raw[from + alphaAt];
+                    if (opaque && a != (x == 0 ? (byte) first : rest)) opaque = false;
                 }
             }
         }
@@ -210,21 +205,13 @@ final class PngPixels {
         return true;
     }
 
-    /** Unfiltered grey rows (and alpha rows, or null) as grey levels when every pixel is opaque, else as ARGB. */
+        /**
+     * Unfiltered grey rows as grey levels, or with their alpha rows (null for an opaque image: {@link #greyPlanes}
+     * keeps the plane only when some pixel is not) as ARGB.
+     */
     private static Pixels greyPixels(byte[] grey, byte[] alpha, int w, int height) {
         int n = w * height;
-        boolean opaque = true;
-        if (alpha != null) {
-            for (int y = 0; y < height && opaque; y++) {
-                for (int i = y * (w + 1) + 1, end = i + w; i < end; i++) {
-                    if (alpha[i] != (byte) 0xFF) {
-                        opaque = false;
-                        break;
-                    }
-                }
-            }
-        }
-        if (opaque) {
+        if (alpha == null) {
             byte[] levels = new byte[n];
             for (int y = 0; y < height; y++) System.arraycopy(grey, y * (w + 1) + 1, levels, y * w, w);
             return new Pixels(levels, null);

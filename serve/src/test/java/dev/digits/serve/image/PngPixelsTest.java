@@ -259,12 +259,12 @@ class PngPixelsTest {
         for (int translucent : new int[] {-1, 0, w * h - 1, w * (h / 2)}) {
             int[] argb = greyPicture(w, h, 0xFF);
             if (translucent >= 0) argb[translucent] = (argb[translucent] & 0xFFFFFF) | 0xFE000000;
+            byte[] ga = new byte[w * h * 2];
+            for (int i = 0; i < argb.length; i++) {
+                ga[2 * i] = (byte) argb[i];
+                ga[2 * i + 1] = (byte) (argb[i] >>> 24);
+            }
             for (int first = 0; first < 5; first++) {
-                byte[] ga = new byte[w * h * 2];
-                for (int i = 0; i < argb.length; i++) {
-                    ga[2 * i] = (byte) argb[i];
-                    ga[2 * i + 1] = (byte) (argb[i] >>> 24);
-                }
                 byte[][] rows = {filtered(ga, w * 2, h, 2, first), filtered(samples(argb, 4), w * 4, h, 4, first)};
                 for (int channels : new int[] {2, 4}) {
                     byte[] filteredRows = rows[channels / 2 - 1];
