@@ -90,9 +90,11 @@ public final class ErrorMapping {
 
     /**
      * Answers {@code status} with an error body: the API's {@code {"error", "detail"}}, or under {@code /v2} the Open
-     * Inference Protocol's {@code {"error": "<message>"}}, which its clients read.
+     * Inference Protocol's {@code {"error": "<message>"}}, which its clients read. What the client still sends of its
+     * body is read first (or the answer closes the connection), since requests are often refused before it is read.
      */
     public static void respond(Context ctx, HttpStatus status, String detail) {
+        if (!RequestBody.discardRest(ctx, status.getCode())) ctx.header("Connection", "close");
         if (ctx.path().equals("/v2") || ctx.path().startsWith("/v2/")) {
             Json.respond(ctx, status, Map.of("error", detail == null ? status.getMessage() : detail));
             return;

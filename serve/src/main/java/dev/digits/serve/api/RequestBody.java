@@ -19,6 +19,11 @@ final class RequestBody {
      * larger is cut off.
      */
     static final long DRAIN_BYTES = 1 << 20;
+    /**
+     * How much of a body left unread is read and thrown away before an error answer: a model zip of a few
+     * megabytes refused for want of a token is read to its end, so its sender learns why; anything larger is cut off.
+     */
+    static final long ERROR_DRAIN_BYTES = 8 << 20;
     /** The first buffer of a body with a Content-Length; it doubles as the body arrives. */
     static final int FIRST_BUFFER = 64 << 10;
 
@@ -101,6 +106,42 @@ final class RequestBody {
             }
         } catch (IOException e) {
             // The client stopped sending; the answer may still reach it.
+        }
+    }
+
+    /**
+     * Reads and throws away what is left of the request body before an error answer, if it is at most
+     * {@value #ERROR_DRAIN_BYTES} bytes, so that the answer reaches the client and the connection can carry its next
+     * request. A request is often refused before its body is read (an unknown model, no admin token, a route that does
+     * not exist); when the body is still arriving as the server answers, closing the connection with bytes unread
+     * turns into a reset that makes the client's TCP stack drop the answer, and an answer that did not say
+     * {@code Connection: close} makes the client send its next request on a connection that is gone. Some answers
+     * are meant to come before the body: a body announced too large (413), a server too busy for it (503), one that
+     * stalled (408), and any client that sent {@code Expect: 100-continue} and waits for the go-ahead that reading
+     * would send; those answers close the connection instead.
+     *
+     * @param status the answer's status
+     * @return whether the body was read to its end; when not, the answer must close the connection
+     */
+    static boolean discardRest(Context ctx, int status) {
+        long announced = ctx.req().getContentLengthLong();
+        boolean chunked = ctx.header("Transfer-Encoding") != null;
+        if (announced == 0 || (announced < 0 && !chunked)) return true;
+        if (status == 408 || status == 413 || status == 503 || announced > ERROR_DRAIN_BYTES
+                || "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+            return false;
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            byte[] buf = new byte[8192];
+            for (long left = ERROR_DRAIN_BYTES; left > 0; ) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) return true;
+                left -= n;
+            }
+            return in.read() < 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
