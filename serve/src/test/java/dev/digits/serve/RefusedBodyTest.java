@@ -59,6 +59,18 @@ class RefusedBodyTest {
         assertNextRequestAnswered("/api/v1/nothing-here", "application/json", 2_000, 404);
     }
 
+    @Test
+    void aBodyAnnouncedTooLargeIsRefusedAtOnceAndTheAnswerClosesTheConnection() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(("POST /api/v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
+                    + "Content-Length: " + (64L << 20) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = Http.readAnswer(s, 10_000);
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\nconnection: close"), answer);
+        }
+    }
+
     /**
      * Sends a POST's headers, waits until the server has had time to answer, sends its {@code bodyBytes}, then a GET of
      * {@code /health} on the same connection: both must be answered, unless the first answer closes the connection.

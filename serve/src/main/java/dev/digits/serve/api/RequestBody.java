@@ -118,7 +118,8 @@ final class RequestBody {
      * {@code Connection: close} makes the client send its next request on a connection that is gone. Some answers
      * are meant to come before the body: a body announced too large (413), a server too busy for it (503), one that
      * stalled (408), and any client that sent {@code Expect: 100-continue} and waits for the go-ahead that reading
-     * would send; those answers close the connection instead.
+     * would send; those answers close the connection instead, after taking in what has already arrived of a body too
+     * large or too early for a busy server (so that only bytes still on their way can turn the close into a reset).
      *
      * @param status the answer's status
      * @return whether the body was read to its end; when not, the answer must close the connection
@@ -127,13 +128,20 @@ final class RequestBody {
         long announced = ctx.req().getContentLengthLong();
         boolean chunked = ctx.header("Transfer-Encoding") != null;
         if (announced == 0 || (announced < 0 && !chunked)) return true;
-        if (status == 408 || status == 413 || status == 503 || announced > ERROR_DRAIN_BYTES
-                || "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
-            return false;
-        }
+        if (status == 408 || "100-continue".equalsIgnoreCase(ctx.header("Expect"))) return false;
         try {
             InputStream in = ctx.req().getInputStream();
             byte[] buf = new byte[8192];
+            if (status == 413 || status == 503 || announced > ERROR_DRAIN_BYTES) {
+                for (long left = ERROR_DRAIN_BYTES; left > 0; ) {
+                    int ready = in.available();
+                    if (ready <= 0) break;
+                    int n = in.read(buf, 0, (int) Math.min(Math.min(buf.length, ready), left));
+                    if (n < 0) break;
+                    left -= n;
+                }
+                return false;
+            }
             for (long left = ERROR_DRAIN_BYTES; left > 0; ) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                 if (n < 0) return true;
