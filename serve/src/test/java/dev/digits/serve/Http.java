@@ -99,6 +99,14 @@ public final class Http {
         return request("HEAD", path, headers);
     }
 
+    /** Where the header block starting at {@code from} ends (its blank line's {@code \r\n\r\n}), or -1. */
+    public static int headerEnd(byte[] b, int from) {
+        for (int i = from; i + 3 < b.length; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
+        }
+        return -1;
+    }
+
     /** A request with any method name, without a body. */
     public Response request(String method, String path, String... headers) {
         return send(HttpRequest.newBuilder(base.resolve(path)).method(method, HttpRequest.BodyPublishers.noBody()),
@@ -134,13 +142,7 @@ public final class Http {
             out.write(req.toString().getBytes(StandardCharsets.US_ASCII));
             out.flush();
             byte[] all = socket.getInputStream().readAllBytes();
-            int end = -1;
-            for (int i = 0; i + 3 < all.length; i++) {
-                if (all[i] == '\r' && all[i + 1] == '\n' && all[i + 2] == '\r' && all[i + 3] == '\n') {
-                    end = i;
-                    break;
-                }
-            }
+            int end = headerEnd(all, 0);
             if (end < 0) throw new AssertionError("no complete header block in: " + new String(all, StandardCharsets.ISO_8859_1));
             String head = new String(all, 0, end, StandardCharsets.ISO_8859_1);
             int status = Integer.parseInt(head.split(" ", 3)[1]);

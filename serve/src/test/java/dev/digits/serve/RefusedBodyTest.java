@@ -118,7 +118,7 @@ class RefusedBodyTest {
         try {
             while (heads.size() < count) {
                 byte[] all = buf.toByteArray();
-                int end = indexOf(all, start);
+                int end = Http.headerEnd(all, start);
                 if (end >= 0) {
                     String head = new String(all, start, end - start, StandardCharsets.ISO_8859_1);
                     Matcher m = LENGTH.matcher(head);
@@ -137,12 +137,5 @@ class RefusedBodyTest {
             // the connection ended or went silent: what arrived is the answer
         }
         return heads;
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i + 3 < b.length; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
-        }
-        return -1;
     }
 }

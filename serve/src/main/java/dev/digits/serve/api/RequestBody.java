@@ -97,15 +97,31 @@ final class RequestBody {
     }
 
     private static void drain(InputStream in, long max) {
+        drain(in, max, false);
+    }
+
+    /**
+     * Reads and throws away at most {@code max} bytes of {@code in}, or only those already arrived when
+     * {@code arrivedOnly}; whether its end was reached.
+     */
+    private static boolean drain(InputStream in, long max, boolean arrivedOnly) {
         try {
             byte[] buf = new byte[8192];
             for (long left = max; left > 0; ) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) return;
+                int want = (int) Math.min(buf.length, left);
+                if (arrivedOnly) {
+                    int ready = in.available();
+                    if (ready <= 0) return false;
+                    want = Math.min(want, ready);
+                }
+                int n = in.read(buf, 0, want);
+                if (n < 0) return true;
                 left -= n;
             }
+            return false;
         } catch (IOException e) {
             // The client stopped sending; the answer may still reach it.
+            return false;
         }
     }
 
@@ -129,25 +145,10 @@ final class RequestBody {
         boolean chunked = ctx.header("Transfer-Encoding") != null;
         if (announced == 0 || (announced < 0 && !chunked)) return true;
         if (status == 408 || "100-continue".equalsIgnoreCase(ctx.header("Expect"))) return false;
+        boolean early = status == 413 || status == 503 || announced > ERROR_DRAIN_BYTES;
         try {
-            InputStream in = ctx.req().getInputStream();
-            byte[] buf = new byte[8192];
-            if (status == 413 || status == 503 || announced > ERROR_DRAIN_BYTES) {
-                for (long left = ERROR_DRAIN_BYTES; left > 0; ) {
-                    int ready = in.available();
-                    if (ready <= 0) break;
-                    int n = in.read(buf, 0, (int) Math.min(Math.min(buf.length, ready), left));
-                    if (n < 0) break;
-                    left -= n;
-                }
-                return false;
-            }
-            for (long left = ERROR_DRAIN_BYTES; left > 0; ) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) return true;
-                left -= n;
-            }
-            return in.read() < 0;
+            // One byte past the limit tells a body of exactly the limit from a longer one.
+            return drain(ctx.req().getInputStream(), early ? ERROR_DRAIN_BYTES : ERROR_DRAIN_BYTES + 1, early) && !early;
         } catch (IOException | RuntimeException e) {
             return false;
         }
