@@ -74,6 +74,14 @@ final class JsonNumbers {
             scale += negativeExponent ? -exponent : exponent;
         }
         if (i != end) return Float.NaN;
+        return fromDecimal(negative, mantissa, scale);
+    }
+
+    /**
+     * The float for the decimal {@code ±mantissa × 10^scale} (a mantissa of at most 18 digits), or NaN when it must be
+     * parsed the slow way: the part of {@link #parse} after the text is read, for readers that scan it themselves.
+     */
+    static float fromDecimal(boolean negative, long mantissa, int scale) {
         if (mantissa == 0) return negative ? -0f : 0f;
         if (scale < -22 || scale > 22) return Float.NaN;
         // A long above 2^53 rounds on conversion (half an ulp), the exact power of ten another half at most.

@@ -2,6 +2,7 @@ package dev.digits.serve.api;
 
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class PixelsBodyTest {
     private final Random random = new Random(3);
 
-    /** The numbers as JavaScript, Python and Java write them, including exponents and the ends of the range. */
+    /**
+     * The numbers as JavaScript, Python and Java write them, including exponents and the ends of the range, and
+     * decimals of up to 40 characters (the longest number the direct reader takes).
+     */
     private String[] numbers(int style) {
         String[] out = new String[784];
         for (int i = 0; i < out.length; i++) {
@@ -30,11 +34,18 @@ class PixelsBodyTest {
                 case 0: out[i] = Double.toString((double) f); break;          // a Float32Array through JSON.stringify
                 case 1: out[i] = String.format(Locale.ROOT, "%.4f", f); break;  // Python's round(x, 4)
                 case 2: out[i] = Float.toString(f); break;                     // Java, with E-notation
+                case 3: out[i] = longDecimal(f); break;                        // more digits than a long holds
                 default: out[i] = i % 2 == 0 ? "0" : "1"; break;              // a binarised drawing
             }
             if (style == 0 && out[i].endsWith(".0")) out[i] = out[i].substring(0, out[i].length() - 2);
         }
         return out;
+    }
+
+    /** {@code f}'s exact decimal expansion, cut at 40 characters: more significant digits than a long holds. */
+    private static String longDecimal(float f) {
+        String s = new BigDecimal((double) f).toPlainString();
+        return s.length() > 40 ? s.substring(0, 40) : s;
     }
 
     private static byte[] body(String json) {
@@ -48,7 +59,7 @@ class PixelsBodyTest {
     @Test
     void readsWhatJacksonReads() throws Exception {
         List<String> bodies = new ArrayList<>();
-        for (int style = 0; style < 4; style++) {
+        for (int style = 0; style < 5; style++) {
             String pixels = "[" + join(numbers(style), ",") + "]";
             bodies.add("{\"pixels\":" + pixels + "}");
             bodies.add(" {\n  \"pixels\" : [ " + join(numbers(style), " ,\n\t") + " ] ,\n \"model\": \"cnn\"}\r\n");
