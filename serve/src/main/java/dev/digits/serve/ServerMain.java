@@ -102,13 +102,23 @@ public final class ServerMain {
 
     /**
      * Starts the server and blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then stops accepting, lets
-     * requests in flight finish and unloads the models.
+     * requests in flight finish and unloads the models. Meanwhile {@code System.err}, where the log goes, is written
+     * in batches ({@link BatchedStandardError}).
      */
     public static void serveUntilStopped(ServerConfig config, PrintStream out) throws Exception {
+        try (BatchedStandardError log = BatchedStandardError.install()) {
+            serveUntilStopped(config, out, log);
+        }
+    }
+
+    private static void serveUntilStopped(ServerConfig config, PrintStream out, BatchedStandardError log)
+            throws Exception {
         DigitsServer server = DigitsServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
             server.close();
+            // On an exit through the shutdown hook the JVM may halt before the caller closes the batches.
+            log.flush();
             stopped.countDown();
         };
         // SIGTERM and Ctrl-C are taken here, before the JVM begins to shut down: the server drains its requests and
@@ -123,6 +133,8 @@ public final class ServerMain {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "digits-shutdown"));
+        // The start's log lines come before the announcement, as they did when every line was written at once.
+        log.flush();
         String host = "0.0.0.0".equals(config.host()) ? "localhost" : config.host();
         out.println("Digits is serving on http://" + host + ":" + server.port() + "/  (API: /api/v1/predict,"
                 + " models: /api/v1/models, OpenAPI: /openapi.json; Ctrl-C to stop)");
