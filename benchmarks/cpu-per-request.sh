@@ -23,13 +23,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 "$python" "$here/benchmarks/inputs.py" "$data" "$work" > /dev/null
 port="$(free_port)"
-# The launcher execs java, so this PID is the JVM's, whose CPU time /proc gives.
-"$checkout/serve/target/digits-server" --host 127.0.0.1 --port "$port" > "$work/server.log" 2>&1 &
-pid=$!
-until curl -fs "http://127.0.0.1:$port/health" > /dev/null 2>&1; do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+# shellcheck source=start-launcher.sh
+. "$here/benchmarks/start-launcher.sh"
+start_launcher "$checkout" "$port" "$work/server.log"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores); $(date -u +%F); JAVA_OPTS=${JAVA_OPTS:-}"
 echo
 echo "| input | connections | req/s | p50 | p99 | server CPU per request |"
