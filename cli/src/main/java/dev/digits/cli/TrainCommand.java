@@ -79,9 +79,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--not-digits", paramLabel = "N", description = "Also train on N generated pictures that are not "
             + "digits (letters and scribbles on a drawing pad), toward equal probabilities for every class, so that a digit "
-            + "check can reject such pictures (a quarter of each batch, weight 0.5). The last --hold-out training images "
-            + "are then kept out of training to fit the model's digit check, written into its card (with --user-digits, "
-            + "as many digits drawn from them as users send digits join them).")
+            + "check can reject such pictures (a quarter of each batch, weight 0.5). The --hold-out training images "
+            + "then also fit the model's digit check, written into its card (with --user-digits, as many digits drawn "
+            + "from them as users send digits join them).")
     Integer notDigits;
 
     @Option(names = "--user-digits", paramLabel = "N", description = "Also train on N generated digits drawn as users "
@@ -89,9 +89,14 @@ final class TrainCommand implements Callable<Integer> {
             + "the installed fonts, each preprocessed as the server does and labelled.")
     Integer userDigits;
 
-    @Option(names = "--hold-out", paramLabel = "N", defaultValue = "5000", description = "With --not-digits: training "
-            + "images (the last N) kept out of training to fit the digit check on (default: ${DEFAULT-VALUE}).")
-    int holdOut;
+    @Option(names = "--hold-out", paramLabel = "N", description = "Training images (the last N) kept out of training: "
+            + "each epoch's validation is measured on them, never on the test set, and with --not-digits the digit check "
+            + "is fitted on them (default: " + DEFAULT_HOLD_OUT + ", or a twelfth of a smaller training set; 0 measures each "
+            + "epoch on the test set and trains on every image).")
+    Integer holdOut;
+
+    /** Held-out training images by default: MNIST's 60,000 less these leave 55,000 to train on, as Keras' examples do. */
+    static final int DEFAULT_HOLD_OUT = 5000;
 
     @Mixin
     DataOptions data;
@@ -130,15 +135,23 @@ final class TrainCommand implements Callable<Integer> {
                 .notDigits(negatives).build();
         Path out = output != null ? output : Path.of("models", spec.name());
         Dataset mnist = data.loadMnist();
-        ImageSet heldOut = null;
-        if (negatives != null) {
-            ImageSet all = mnist.train();
-            if (holdOut < 100 || holdOut >= all.size()) {
-                throw new UserInputException("--hold-out must be from 100 to " + (all.size() - 1) + ", got " + holdOut);
-            }
-            heldOut = all.subset(ImageSet.range(all.size() - holdOut, all.size()));
-            mnist = mnist.withTrain(all.head(all.size() - holdOut));
+        ImageSet all = mnist.train();
+        int held = holdOut != null ? holdOut : Math.min(DEFAULT_HOLD_OUT, all.size() / 12);
+        if (holdOut == null && held < 100) held = 0;
+        if (held != 0 && (held < 100 || held >= all.size())) {
+            throw new UserInputException("--hold-out must be 0 or from 100 to " + (all.size() - 1) + ", got " + held);
         }
+        if (held == 0 && negatives != null) {
+            throw new UserInputException("--not-digits fits the digit check on held-out training images: give --hold-out "
+                    + "from 100 to " + (all.size() - 1) + (holdOut == null ? " (this data has too few for the default)" : ""));
+        }
+        ImageSet heldOut = null;
+        if (held > 0) {
+            heldOut = all.subset(ImageSet.range(all.size() - held, all.size()));
+            mnist = mnist.withTrain(all.head(all.size() - held)).withValidation(heldOut);
+        }
+        // Held-out digits fit the digit check only when the model learnt to tell digits from other pictures.
+        if (negatives == null) heldOut = null;
         if (limit != null) {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
             mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));
@@ -168,6 +181,10 @@ final class TrainCommand implements Callable<Integer> {
                 spec.name(), spec.parameterCount(), mnist.train().size(), epochs, batchSize, optimizer, learningRate, schedule, seed,
                 (deskew ? ", deskewed" : "") + (augment != null ? ", augmented (" + augment + ")" : "") + (userDigits != null ? ", " + userDigits + " of them drawn as users send digits" : "")
                 + (negatives != null ? ", with " + notDigits + " pictures that are not digits" : ""));
+        System.out.println(held > 0
+                ? String.format(Locale.ROOT, "Each epoch is validated on the last %,d training images, kept out of training;"
+                        + " the test set is used once, at the end.", held)
+                : "Each epoch is validated on the test set (--hold-out 0).");
         try (TrainedModel trained = trainer.train(mnist, out, resume)) {
             // The test set is run once: for the accuracy and for what the digit check rejects.
             float[][] testProbabilities = trained.predictAll(mnist.test(), 500);

@@ -135,6 +135,7 @@ class CliTest {
                 {"--augment=wobbly", "--augment takes affine or handwriting, got 'wobbly'"},
                 {"--user-digits=0", "--user-digits must be at least 1, got 0"},
                 {"--not-digits=-5", "--not-digits must be at least 1, got -5"},
+                {"--hold-out=50", "--hold-out must be 0 or from 100 to 59999, got 50"},
         };
         for (String[] c : cases) {
             Run r = run("train", "--model", "mlp", c[0], "--data", data, "--output", out.toString());

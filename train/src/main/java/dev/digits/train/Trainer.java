@@ -229,13 +229,15 @@ public final class Trainer {
     }
 
     /**
-     * Trains and writes the model directory {@code output}.
+     * Trains and writes the model directory {@code output}. Each epoch is measured on {@link Dataset#validation()}
+     * (its own split when it has one, else the test split); the finished model once on the test split, for the card
+     * and the pictures.
      *
      * @param resume continue from the last complete checkpoint in {@code output}
      */
     public TrainedModel train(Dataset data, Path output, boolean resume) throws IOException {
         ImageSet train = data.train();
-        ImageSet validation = data.test();
+        ImageSet validation = data.validation();
         checkInput(train);
         if (train.classNames().size() != spec.classes()) {
             throw new DatasetException("the data has " + train.classNames().size() + " classes but " + spec.name() + " ends in "
@@ -294,11 +296,11 @@ public final class Trainer {
         TrainedModel trained = new TrainedModel(spec, finalWeights, train.classNames());
         trained.saveWeights(output);
         history.write(output.resolve("history.csv"));
-        Evaluation test = trained.evaluate(validation);
+        Evaluation test = trained.evaluate(data.test());
         card(data, history, test, started, output).write(output.resolve(ModelArtifact.CARD_FILE));
         Plots.trainingCurves(history, output.resolve("training-curves.png"), spec.name());
         Plots.confusionMatrix(test, output.resolve("confusion-matrix.png"), spec.name());
-        Plots.misclassified(validation, test, output.resolve("misclassified.png"), 64);
+        Plots.misclassified(data.test(), test, output.resolve("misclassified.png"), 64);
         return trained;
     }
 
@@ -446,7 +448,10 @@ public final class Trainer {
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("dataset", data.name());
         training.put("trainImages", data.train().size());
-        training.put("validationImages", data.test().size());
+        training.put("validationImages", data.validation().size());
+        training.put("validation", data.hasOwnValidation() ? "held out of the training images, never trained on"
+                : "the test split");
+        training.put("testImages", data.test().size());
         training.put("checksums", data.checksums());
         training.put("epochs", history.epochs().size());
         training.put("batchSize", batchSize);

@@ -8,14 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A named dataset: a training split, a test split, the SHA-256 of each source file (for the model card) and the
- * preprocessing that made its images from pictures — which a model trained on it declares, so that the server and
- * the apps prepare users' pictures the same way.
+ * A named dataset: a training split, a test split, optionally a validation split held out of the training images, the
+ * SHA-256 of each source file (for the model card) and the preprocessing that made its images from pictures — which
+ * a model trained on it declares, so that the server and the apps prepare users' pictures the same way.
  */
 public final class Dataset {
     private final String name;
     private final ImageSet train;
     private final ImageSet test;
+    /** Null when the test split also serves as the validation split. */
+    private final ImageSet validation;
     private final Map<String, String> checksums;
     private final InputContract.Preprocessing preprocessing;
 
@@ -25,9 +27,15 @@ public final class Dataset {
     }
 
     public Dataset(String name, ImageSet train, ImageSet test, Map<String, String> checksums, InputContract.Preprocessing preprocessing) {
+        this(name, train, test, null, checksums, preprocessing);
+    }
+
+    private Dataset(String name, ImageSet train, ImageSet test, ImageSet validation, Map<String, String> checksums,
+                    InputContract.Preprocessing preprocessing) {
         this.name = name;
         this.train = train;
         this.test = test;
+        this.validation = validation;
         this.checksums = Collections.unmodifiableMap(new LinkedHashMap<>(checksums));
         this.preprocessing = preprocessing;
     }
@@ -39,7 +47,15 @@ public final class Dataset {
 
     /** This dataset with other training images (a sample of them), the rest unchanged. */
     public Dataset withTrain(ImageSet images) {
-        return new Dataset(name, images, test, checksums, preprocessing);
+        return new Dataset(name, images, test, validation, checksums, preprocessing);
+    }
+
+    /**
+     * This dataset with a validation split of its own: images kept out of {@link #train()} (the caller takes them
+     * out), on which training measures each epoch, so that choices made by watching it are not made on the test set.
+     */
+    public Dataset withValidation(ImageSet images) {
+        return new Dataset(name, train, test, images, checksums, preprocessing);
     }
 
     /**
@@ -50,7 +66,8 @@ public final class Dataset {
     public Dataset asInputFor(InputContract.Preprocessing p) {
         if (p == preprocessing) return this;
         if (p == InputContract.Preprocessing.DIGIT_DESKEWED && preprocessing == InputContract.Preprocessing.DIGIT) {
-            return new Dataset(name, Deskew.images(train), Deskew.images(test), checksums, p);
+            return new Dataset(name, Deskew.images(train), Deskew.images(test),
+                    validation == null ? null : Deskew.images(validation), checksums, p);
         }
         throw new DatasetException(name + "'s images are prepared by the " + preprocessing.id() + " preprocessing, not "
                 + p.id() + "; give the data the model was trained on");
@@ -66,6 +83,16 @@ public final class Dataset {
 
     public ImageSet test() {
         return test;
+    }
+
+    /** The images each epoch is measured on: the validation split, or the test split when there is none. */
+    public ImageSet validation() {
+        return validation != null ? validation : test;
+    }
+
+    /** Whether {@link #validation} is a split of its own rather than the test split. */
+    public boolean hasOwnValidation() {
+        return validation != null;
     }
 
     /** File name → SHA-256 of its decompressed content. */
