@@ -136,8 +136,9 @@ final class TrainCommand implements Callable<Integer> {
         Path out = output != null ? output : Path.of("models", spec.name());
         Dataset mnist = data.loadMnist();
         ImageSet all = mnist.train();
-        int held = holdOut != null ? holdOut : Math.min(DEFAULT_HOLD_OUT, all.size() / 12);
-        if (holdOut == null && held < 100) held = 0;
+        // By default a twelfth of a smaller set, and none of a set too small to spare 100.
+        int twelfth = all.size() / 12;
+        int held = holdOut != null ? holdOut : twelfth < 100 ? 0 : Math.min(DEFAULT_HOLD_OUT, twelfth);
         if (held != 0 && (held < 100 || held >= all.size())) {
             throw new UserInputException("--hold-out must be 0 or from 100 to " + (all.size() - 1) + ", got " + held);
         }
@@ -145,13 +146,12 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--not-digits fits the digit check on held-out training images: give --hold-out "
                     + "from 100 to " + (all.size() - 1) + (holdOut == null ? " (this data has too few for the default)" : ""));
         }
-        ImageSet heldOut = null;
         if (held > 0) {
-            heldOut = all.subset(ImageSet.range(all.size() - held, all.size()));
-            mnist = mnist.withTrain(all.head(all.size() - held)).withValidation(heldOut);
+            ImageSet validation = all.subset(ImageSet.range(all.size() - held, all.size()));
+            mnist = mnist.withTrain(all.head(all.size() - held)).withValidation(validation);
         }
         // Held-out digits fit the digit check only when the model learnt to tell digits from other pictures.
-        if (negatives == null) heldOut = null;
+        ImageSet heldOut = negatives != null ? mnist.validation() : null;
         if (limit != null) {
             if (limit < 1) throw new UserInputException("--limit must be at least 1, got " + limit);
             mnist = mnist.withTrain(mnist.train().head(Math.min(limit, mnist.train().size())));

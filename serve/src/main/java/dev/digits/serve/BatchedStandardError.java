@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BatchedStandardError implements AutoCloseable {
     static final long INTERVAL_MILLIS = 50;
+    private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS);
 
     private final PrintStream original;
     private final Batches batches;
@@ -70,7 +71,7 @@ final class BatchedStandardError implements AutoCloseable {
         private final PrintStream target;
         private final byte[] buffer = new byte[1 << 16];
         private int count;
-        private long lastWrite = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS);
+        private long lastWrite = System.nanoTime() - INTERVAL_NANOS;
         volatile boolean closed;
 
         Batches(PrintStream target) {
@@ -95,10 +96,7 @@ final class BatchedStandardError implements AutoCloseable {
             System.arraycopy(b, off, buffer, count, len);
             count += len;
             // Only at the end of a line: a line is never cut between two writes of its own.
-            if (closed || (b[off + len - 1] == '\n'
-                    && System.nanoTime() - lastWrite >= TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS))) {
-                writeOut();
-            }
+            if (b[off + len - 1] == '\n' && due()) writeOut();
         }
 
         /**
@@ -107,9 +105,12 @@ final class BatchedStandardError implements AutoCloseable {
          */
         @Override
         public synchronized void flush() {
-            if (count > 0 && (closed || System.nanoTime() - lastWrite >= TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS))) {
-                writeOut();
-            }
+            if (count > 0 && due()) writeOut();
+        }
+
+        /** Whether waiting bytes go out now: the interval since the last write has passed, or batching is over. */
+        private boolean due() {
+            return closed || System.nanoTime() - lastWrite >= INTERVAL_NANOS;
         }
 
         synchronized void flushIfPending() {

@@ -14,7 +14,7 @@ import java.util.List;
  * shape, in strict JSON, with every value in range, is read; anything else (other fields, escapes, non-ASCII text,
  * a duplicate field, a value out of range, a malformed number) gives null, and the caller reads the body with
  * Jackson, which accepts or reports it as it always has. What this reads is what Jackson's path reads: the numbers
- * go through the same {@link JsonNumbers#parse}.
+ * go through the same {@link JsonNumbers#fromDecimal}.
  */
 final class PixelsBody {
     /** The longest number text taken here; longer ones are left to Jackson. */
@@ -45,7 +45,6 @@ final class PixelsBody {
         private final byte[] b;
         private final boolean batch;
         private final int maxImages;
-        private final char[] number = new char[MAX_NUMBER];
         private int i;
 
         Reader(byte[] b, boolean batch, int maxImages) {
@@ -121,89 +120,73 @@ final class PixelsBody {
             return take(']') ? out : null;
         }
 
-        /**
-         * 784 numbers in [0, 1] between brackets, or null. The numbers clients send — no exponent, at most 18
-         * significant digits — are scanned and converted in one pass over the bytes, in locals: the server runs on
-         * the client compiler, which keeps fields in memory and inlines little, and the two passes of
-         * {@link #number} (its grammar, then {@link JsonNumbers#parse} over a copy) were most of a body's reading.
-         * Any other number goes through {@link #number}; both give {@code (float) Double.parseDouble(text)}.
-         */
+        /** 784 numbers in [0, 1] between brackets, or null. */
         private float[] pixels() {
             if (!take('[')) return null;
-            final byte[] b = this.b;
-            final int end = b.length;
             float[] out = new float[PreprocessedDigit.PIXELS];
             int n = 0;
-            int i = this.i;
-            for (;;) {
+            do {
                 if (n == out.length) return null;
-                while (i < end && isSpace(b[i])) i++;
-                int start = i;
-                boolean negative = i < end && b[i] == '-';
-                if (negative) i++;
-                long mantissa = 0;
-                int digits = 0;
-                int scale = 0;
-                if (i < end && b[i] == '0') {
-                    i++;
-                } else {
-                    int first = i;
-                    for (int d; i < end && (d = b[i] - '0') >= 0 && d <= 9; i++) mantissa = mantissa * 10 + d;
-                    digits = i - first;
-                    if (digits == 0) return null;
-                }
-                if (i < end && b[i] == '.') {
-                    int first = ++i;
-                    for (int d; i < end && (d = b[i] - '0') >= 0 && d <= 9; i++) {
-                        if (mantissa == 0 && d == 0) continue;  // leading zeros are not significant digits
-                        mantissa = mantissa * 10 + d;
-                        digits++;
-                    }
-                    if (i == first) return null;
-                    scale = first - i;
-                }
-                float v = Float.NaN;
-                // More than 18 digits may have overflowed the long: such a number, or one with an exponent, is
-                // read again from its start.
-                if (digits <= 18 && !(i < end && (b[i] == 'e' || b[i] == 'E'))) {
-                    v = JsonNumbers.fromDecimal(negative, mantissa, scale);
-                }
-                if (Float.isNaN(v)) {
-                    this.i = start;
-                    v = number();
-                    i = this.i;
-                }
+                skipSpace();
+                float v = number();
                 if (!(v >= 0 && v <= 1)) return null;
                 out[n++] = v;
-                while (i < end && isSpace(b[i])) i++;
-                if (i < end && b[i] == ',') {
-                    i++;
-                } else {
-                    break;
-                }
-            }
-            this.i = i;
+            } while (take(','));
             return take(']') && n == out.length ? out : null;
         }
 
-        /** A JSON number (strict grammar) as a float, or NaN. */
+        /**
+         * A JSON number (strict grammar) as a float, or NaN: its digits are taken into the mantissa as they are
+         * scanned, in locals (the server runs on the client compiler, which keeps fields in memory), and
+         * {@link JsonNumbers#fromDecimal} converts, as {@link JsonNumbers#parse} does for Jackson's path; a number of
+         * more than 18 significant digits, or one too close to halfway between two floats, is parsed from its text.
+         * Either way the result is {@code (float) Double.parseDouble(text)}.
+         */
         private float number() {
+            final byte[] b = this.b;
+            final int end = b.length;
+            int i = this.i;
             int start = i;
-            if (!integerPart()) return Float.NaN;
-            if (i < b.length && b[i] == '.') {
+            boolean negative = i < end && b[i] == '-';
+            if (negative) i++;
+            long mantissa = 0;
+            int digits = 0;
+            int scale = 0;
+            if (i < end && b[i] == '0') {
                 i++;
-                if (!digits()) return Float.NaN;
+            } else {
+                int first = i;
+                for (int d; i < end && (d = b[i] - '0') >= 0 && d <= 9; i++) mantissa = mantissa * 10 + d;
+                digits = i - first;
+                if (digits == 0) return Float.NaN;
             }
-            if (i < b.length && (b[i] == 'e' || b[i] == 'E')) {
+            if (i < end && b[i] == '.') {
+                int first = ++i;
+                for (int d; i < end && (d = b[i] - '0') >= 0 && d <= 9; i++) {
+                    if (mantissa == 0 && d == 0) continue;  // leading zeros are not significant digits
+                    mantissa = mantissa * 10 + d;
+                    digits++;
+                }
+                if (i == first) return Float.NaN;
+                scale = first - i;
+            }
+            if (i < end && (b[i] == 'e' || b[i] == 'E')) {
                 i++;
-                if (i < b.length && (b[i] == '+' || b[i] == '-')) i++;
-                if (!digits()) return Float.NaN;
+                boolean negativeExponent = i < end && b[i] == '-';
+                if (i < end && (b[i] == '-' || b[i] == '+')) i++;
+                int first = i;
+                int exponent = 0;
+                for (int d; i < end && (d = b[i] - '0') >= 0 && d <= 9; i++) {
+                    if (exponent <= 1000) exponent = exponent * 10 + d;  // beyond that, no float but 0 or infinity
+                }
+                if (i == first) return Float.NaN;
+                scale += negativeExponent ? -exponent : exponent;
             }
-            int length = i - start;
-            if (length > MAX_NUMBER) return Float.NaN;
-            for (int k = 0; k < length; k++) number[k] = (char) b[start + k];
-            float f = JsonNumbers.parse(number, 0, length);
-            return Float.isNaN(f) ? (float) Double.parseDouble(new String(number, 0, length)) : f;
+            this.i = i;
+            if (i - start > MAX_NUMBER) return Float.NaN;
+            // More than 18 digits may have overflowed the long.
+            float f = digits <= 18 ? JsonNumbers.fromDecimal(negative, mantissa, scale) : Float.NaN;
+            return Float.isNaN(f) ? (float) Double.parseDouble(new String(b, start, i - start, StandardCharsets.US_ASCII)) : f;
         }
 
         /** A number's sign and integer digits: 0, or digits not starting with 0; whether they were there. */
@@ -263,11 +246,7 @@ final class PixelsBody {
         }
 
         private void skipSpace() {
-            while (i < b.length && isSpace(b[i])) i++;
-        }
-
-        private static boolean isSpace(byte c) {
-            return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+            while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
         }
     }
 }
