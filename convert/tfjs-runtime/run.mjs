@@ -9,7 +9,7 @@
 // The model is loaded through tf.io.http with a fetch function that reads from disk, so shard paths are resolved
 // relative to model.json exactly as a browser resolves them against the model's URL.
 //
-// Every message is little-endian.
+// Every message is little-endian (the frames of ../model-frames.mjs).
 //   request:  int32 n, then n × inputSize float32 values (in the model's input units; n = 0 ends the process)
 //   response: int32 kind, int32 byteLength, payload
 //     kind 1 READY   UTF-8 JSON {inputShape, inputDtype, outputShape, tfjsVersion, backend, userDefinedMetadata}
@@ -19,31 +19,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-
-// stdout carries the binary protocol: anything a library prints must go to stderr instead.
-console.log = console.error;
-console.info = console.error;
-// When the Java side is gone, its pipe is broken: stop rather than work for nobody.
-process.stdout.on('error', () => process.exit(1));
-
-const READY = 1;
-const RESULT = 2;
-const ERROR = 3;
-
-function send(kind, payload) {
-  const header = Buffer.alloc(8);
-  header.writeInt32LE(kind, 0);
-  header.writeInt32LE(payload.length, 4);
-  process.stdout.write(header);
-  process.stdout.write(payload);
-}
-
-function fail(message) {
-  send(ERROR, Buffer.from(String(message), 'utf8'));
-  process.exitCode = 1;
-  // Let stdout drain before leaving.
-  process.stdout.end(() => process.exit(1));
-}
+import { READY, StdinReader, fail, nextBatch, send, sendResult } from '../model-frames.mjs';
 
 /**
  * A fetch that serves model.json and its shards from the model's directory. A file that cannot be read rejects, as
@@ -62,30 +38,6 @@ function diskFetch(modelDir) {
       throw new Error(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     }
   };
-}
-
-/** Reads exactly what each request needs from stdin, however the pipe splits it into chunks. */
-class StdinReader {
-  constructor(stream) {
-    this.iterator = stream[Symbol.asyncIterator]();
-    this.chunks = [];
-    this.buffered = 0;
-  }
-
-  async read(n) {
-    while (this.buffered < n) {
-      const { value, done } = await this.iterator.next();
-      if (done) return null;
-      this.chunks.push(value);
-      this.buffered += value.length;
-    }
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
-    return out;
-  }
 }
 
 async function main() {
@@ -120,14 +72,14 @@ async function main() {
 
   const stdin = new StdinReader(process.stdin);
   for (;;) {
-    const head = await stdin.read(4);
-    if (head === null) break;
-    const n = head.readInt32LE(0);
-    if (n <= 0) break;
-    const body = await stdin.read(n * inputSize * 4);
-    if (body === null) return fail(`stdin closed in the middle of a batch of ${n} images`);
-    const values = new Float32Array(n * inputSize);
-    new Uint8Array(values.buffer).set(body);
+    let batch;
+    try {
+      batch = await nextBatch(stdin, inputSize);
+    } catch (e) {
+      return fail(e.message);
+    }
+    if (batch === null) break;
+    const { n, values } = batch;
     let probabilities;
     try {
       const y = tf.tidy(() => model.predict(tf.tensor(values, [n, ...sampleShape], input.dtype), { batchSize: 256 }));
@@ -136,11 +88,7 @@ async function main() {
     } catch (e) {
       return fail(`prediction failed: ${e.message}`);
     }
-    const payload = Buffer.alloc(8 + probabilities.length * 4);
-    payload.writeInt32LE(n, 0);
-    payload.writeInt32LE(classes, 4);
-    Buffer.from(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength).copy(payload, 8);
-    send(RESULT, payload);
+    sendResult(n, classes, probabilities);
   }
 }
 

@@ -292,7 +292,8 @@ public final class ExportPipeline {
                 if (row.status() == Status.OK) {
                     Exporter exporter = exporters.get(format);
                     InputLayout layout = request.options.layoutOr(exporter.defaultLayout(artifact.spec()));
-                    entries.add(entry(exportDir, row, request.options, layout, format, q, exporter.runtime(), test.size()));
+                    entries.add(entry(exportDir, row, request.options, layout, format, q,
+                            exporter.runtime(exportDir.resolve(row.file()), request.options), test.size()));
                 }
             }
         }

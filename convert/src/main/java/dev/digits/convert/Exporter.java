@@ -15,6 +15,11 @@ public interface Exporter {
     /** The runtime {@link #load} runs files in, with its version (recorded with every verification). */
     String runtime();
 
+    /** The runtime {@link #load} runs this file in (by default {@link #runtime()}; recorded with its verification). */
+    default String runtime(Path file, ExportOptions options) throws IOException {
+        return runtime();
+    }
+
     /** The input layout of this format's files when none is asked for (NHWC for TFLite and TF.js, NCHW for ONNX). */
     ExportOptions.InputLayout defaultLayout(dev.digits.core.model.ModelSpec spec);
 

@@ -1,9 +1,8 @@
 package dev.digits.convert.tfjs;
 
+import dev.digits.convert.node.NodePackage;
 import dev.digits.core.error.InvalidInputException;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -18,7 +17,7 @@ public final class TfjsRuntime {
     /** System property naming the runtime directory. */
     public static final String RUNTIME_PROPERTY = "digits.tfjs.runtime";
     /** System property naming the node executable. */
-    public static final String NODE_PROPERTY = "digits.node";
+    public static final String NODE_PROPERTY = NodePackage.NODE_PROPERTY;
     /** System property choosing the backend: {@code wasm} (default) or {@code cpu}. */
     public static final String BACKEND_PROPERTY = "digits.tfjs.backend";
 
@@ -45,15 +44,12 @@ public final class TfjsRuntime {
     }
 
     private static final String RELATIVE = "convert/tfjs-runtime";
-    private static final String INSTALL = "run `npm ci --prefix " + RELATIVE + "` in the Digits source tree";
 
-    private final Path node;
-    private final Path directory;
+    private final NodePackage nodePackage;
     private final Backend backend;
 
-    private TfjsRuntime(Path node, Path directory, Backend backend) {
-        this.node = node;
-        this.directory = directory;
+    private TfjsRuntime(NodePackage nodePackage, Backend backend) {
+        this.nodePackage = nodePackage;
         this.backend = backend;
     }
 
@@ -64,83 +60,24 @@ public final class TfjsRuntime {
      * @throws IllegalStateException saying what is missing and how to install it
      */
     public static TfjsRuntime locate() {
-        Path dir = findRuntimeDirectory();
-        for (String pkg : new String[] {"tfjs", "tfjs-backend-wasm"}) {
-            if (!Files.isRegularFile(dir.resolve("node_modules/@tensorflow/" + pkg + "/package.json"))) {
-                throw new IllegalStateException("TensorFlow.js (@tensorflow/" + pkg + ") is not installed in " + dir + "; " + INSTALL);
-            }
-        }
+        NodePackage p = NodePackage.locate(RELATIVE, RUNTIME_PROPERTY, "TensorFlow.js", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm");
         String b = System.getProperty(BACKEND_PROPERTY);
-        return new TfjsRuntime(findNode(), dir, b == null || b.isBlank() ? Backend.WASM : Backend.parse(b));
+        return new TfjsRuntime(p, b == null || b.isBlank() ? Backend.WASM : Backend.parse(b));
     }
 
     /** The same runtime with another backend. */
     public TfjsRuntime withBackend(Backend b) {
-        return new TfjsRuntime(node, directory, b);
-    }
-
-    private static Path findRuntimeDirectory() {
-        String configured = System.getProperty(RUNTIME_PROPERTY);
-        if (configured != null && !configured.isBlank()) {
-            Path dir = Path.of(configured).toAbsolutePath().normalize();
-            if (!Files.isRegularFile(dir.resolve("run.mjs"))) {
-                throw new IllegalStateException("-D" + RUNTIME_PROPERTY + "=" + configured + " has no run.mjs; point it at the "
-                        + RELATIVE + " directory of the Digits source tree");
-            }
-            return dir;
-        }
-        // Found from where Digits is installed (its jar or classes inside a checkout), not from where it is run.
-        Path installed = installation();
-        for (Path p = installed; p != null; p = p.getParent()) {
-            Path candidate = p.resolve(RELATIVE);
-            if (Files.isRegularFile(candidate.resolve("run.mjs"))) return candidate.normalize();
-        }
-        throw new IllegalStateException("cannot find " + RELATIVE + "/run.mjs above the Digits installation " + installed
-                + "; build Digits from its source tree or set -D" + RUNTIME_PROPERTY + "=<path to " + RELATIVE + ">");
-    }
-
-    /** The jar or class directory this class was loaded from. */
-    static Path installation() {
-        try {
-            java.security.CodeSource source = TfjsRuntime.class.getProtectionDomain().getCodeSource();
-            if (source != null && source.getLocation() != null) return Path.of(source.getLocation().toURI()).toAbsolutePath();
-        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
-            // Fall back to the working directory below.
-        }
-        return Path.of("").toAbsolutePath();
-    }
-
-    private static Path findNode() {
-        String configured = System.getProperty(NODE_PROPERTY);
-        if (configured != null && !configured.isBlank()) {
-            Path p = Path.of(configured);
-            if (!Files.isExecutable(p)) {
-                throw new IllegalStateException("-D" + NODE_PROPERTY + "=" + configured + " is not an executable node");
-            }
-            return p;
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                if (dir.isEmpty()) continue;
-                for (String name : new String[] {"node", "node.exe"}) {
-                    Path p = Path.of(dir, name);
-                    if (Files.isRegularFile(p) && Files.isExecutable(p)) return p;
-                }
-            }
-        }
-        throw new IllegalStateException("running TF.js models needs Node.js 18 or newer, and no node is on the PATH;"
-                + " install Node.js (or set -D" + NODE_PROPERTY + "=<path to node>), then " + INSTALL);
+        return new TfjsRuntime(nodePackage, b);
     }
 
     /** The node executable. */
     public Path node() {
-        return node;
+        return nodePackage.node();
     }
 
     /** The runtime directory (with {@code run.mjs} and {@code node_modules}). */
     public Path directory() {
-        return directory;
+        return nodePackage.directory();
     }
 
     /** The backend models are loaded with. */
@@ -155,6 +92,6 @@ public final class TfjsRuntime {
      * @throws IOException when node cannot start or TF.js cannot load the file (the message carries TF.js' own)
      */
     public TfjsLoadedModel load(Path modelJson) throws IOException {
-        return TfjsLoadedModel.start(this, modelJson);
+        return TfjsLoadedModel.start(nodePackage, backend, modelJson);
     }
 }

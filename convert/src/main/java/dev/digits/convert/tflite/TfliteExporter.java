@@ -13,6 +13,8 @@ import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.Shape;
 import dev.digits.convert.ExportSource;
+import dev.digits.convert.node.NodePackage;
+import dev.digits.core.error.InvalidInputException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +25,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes TensorFlow Lite flatbuffers that TFLite 2.6 and current LiteRT both load, with TFLite Metadata and the
- * class labels embedded, and runs them in the TFLite interpreter.
+ * class labels embedded, and runs them in LiteRT (LiteRT.js under node) or, where that is not installed, the TFLite
+ * 2.6 Java interpreter ({@value #RUNTIME_PROPERTY} chooses).
  *
  * <p>Contract (defaults): input {@code image} {@code [1,28,28,1]} float32 in [0,1], white digit on black; output
  * {@code probabilities} {@code [1,10]} float32. {@link ExportOptions#layout()} FLAT gives {@code [1,784]} (the
@@ -47,9 +51,69 @@ public final class TfliteExporter implements Exporter {
         return ExportFormat.TFLITE;
     }
 
+    /**
+     * System property choosing where files are verified: {@code litert} (LiteRT.js under node; what
+     * {@code auto}, the default, takes when it is installed) or {@code interpreter} (the TensorFlow Lite 2.6 Java
+     * interpreter in this JVM, whose integer kernels are the portable reference ones: about 18 times slower on
+     * int8 files).
+     */
+    public static final String RUNTIME_PROPERTY = "digits.tflite.runtime";
+
+    private volatile Optional<NodePackage> liteRt;
+
+    /** LiteRT.js when it is chosen or installed; empty for the interpreter. */
+    private Optional<NodePackage> liteRt() {
+        Optional<NodePackage> found = liteRt;
+        if (found != null) return found;
+        String choice = System.getProperty(RUNTIME_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        found = switch (choice) {
+            case "litert" -> Optional.of(LiteRtLoadedModel.locate());
+            case "interpreter" -> Optional.empty();
+            case "auto" -> {
+                try {
+                    yield Optional.of(LiteRtLoadedModel.locate());
+                } catch (IllegalStateException e) {
+                    yield Optional.empty();
+                }
+            }
+            default -> throw new InvalidInputException("-D" + RUNTIME_PROPERTY + "=" + choice + " is not a TFLite runtime;"
+                    + " choose litert, interpreter or auto");
+        };
+        liteRt = found;
+        return found;
+    }
+
     @Override
     public String runtime() {
+        Optional<NodePackage> l = liteRt();
+        if (l.isPresent()) return "LiteRT.js " + packageVersion(l.get().directory()) + " (WebAssembly SIMD, XNNPACK kernels) under node";
+        return interpreterRuntime();
+    }
+
+    private static String interpreterRuntime() {
         return "TensorFlow Lite " + TfliteRuntime.load() + " interpreter";
+    }
+
+    /**
+     * LiteRT.js's tensors are float32, int32 or uint8 only, so a file with int8 input or output (full-integer
+     * quantization with {@code --input-type int8}) runs in the interpreter.
+     */
+    @Override
+    public String runtime(Path file, ExportOptions options) throws IOException {
+        return runsInLiteRt(file) ? runtime() : interpreterRuntime();
+    }
+
+    private boolean runsInLiteRt(Path file) throws IOException {
+        return liteRt().isPresent() && LiteRtLoadedModel.takes(file);
+    }
+
+    private static String packageVersion(Path dir) {
+        try {
+            String json = Files.readString(dir.resolve("node_modules/@litertjs/core/package.json"));
+            return String.valueOf(dev.digits.core.json.Json.parseObject(json).get("version"));
+        } catch (IOException | RuntimeException e) {
+            return "(version unknown)";
+        }
     }
 
     @Override
@@ -163,6 +227,6 @@ public final class TfliteExporter implements Exporter {
     @Override
     public LoadedModel load(Path file, ExportOptions options) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such TFLite model file");
-        return new TfliteLoadedModel(file);
+        return runsInLiteRt(file) ? LiteRtLoadedModel.start(liteRt().get(), file) : new TfliteLoadedModel(file);
     }
 }
