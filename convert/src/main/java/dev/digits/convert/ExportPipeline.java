@@ -34,6 +34,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -50,6 +54,9 @@ import java.util.stream.Stream;
  * {@code export/report.json} and {@code export/report.md}, and the {@link ExportManifest} with the
  * {@link VerificationSample} to {@code export/manifest.json} (listing exactly the verified files); when something
  * failed, or nothing could be exported, {@link #run} then throws {@link ExportFailedException}.
+ *
+ * <p>Files are written and checked one per core at a time ({@link #withThreads}); each one's single-image latency is
+ * timed afterwards, one file at a time, so that no other check runs beside it.
  *
  * <p>The pipeline reads the engine-free artifact and needs no training engine: the reference every file is compared
  * with comes from the caller ({@link Request.Builder#reference}), e.g. the trained network running in PyTorch.
@@ -76,17 +83,31 @@ public final class ExportPipeline {
     public static final int SAMPLE_IMAGES = 256;
     private static final int WARM_UP_RUNS = 50;
     private static final int BATCH = 500;
+    /** Characters the progress bar's line takes at most (its task name, bar, counts and speed). */
+    private static final int BAR_WIDTH = 110;
 
     private final Map<ExportFormat, Exporter> exporters;
     private final Map<ExportFormat, String> unavailable;
     private final PrintStream out;
     private final int latencyImages;
+    /**
+     * Files checked at once. Each check runs mostly on one core (a node process feeding LiteRT.js or TF.js one
+     * request at a time, ONNX Runtime on batches of a small network), so one per core; measured on 2 cores with the
+     * embedded cnn in every format and quantization: see BENCHMARKS.md, "Export time".
+     */
+    private final int threads;
 
-    private ExportPipeline(Map<ExportFormat, Exporter> exporters, Map<ExportFormat, String> unavailable, PrintStream out, int latencyImages) {
+    private ExportPipeline(Map<ExportFormat, Exporter> exporters, Map<ExportFormat, String> unavailable, PrintStream out, int latencyImages,
+                           int threads) {
         this.exporters = exporters;
         this.unavailable = unavailable;
         this.out = out;
         this.latencyImages = latencyImages;
+        this.threads = threads;
+    }
+
+    private static int defaultThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     /**
@@ -95,7 +116,7 @@ public final class ExportPipeline {
      * @throws IllegalArgumentException when two exporters claim the same format
      */
     public ExportPipeline(List<Exporter> exporters) {
-        this(byFormat(exporters), new EnumMap<>(ExportFormat.class), null, DEFAULT_LATENCY_IMAGES);
+        this(byFormat(exporters), new EnumMap<>(ExportFormat.class), null, DEFAULT_LATENCY_IMAGES, defaultThreads());
     }
 
     private static Map<ExportFormat, Exporter> byFormat(List<Exporter> list) {
@@ -132,7 +153,7 @@ public final class ExportPipeline {
             if (found.containsKey(f)) missing.remove(f);
             else missing.putIfAbsent(f, "format not available in this build (no " + f.id() + " exporter on the class path)");
         }
-        return new ExportPipeline(found, missing, null, DEFAULT_LATENCY_IMAGES);
+        return new ExportPipeline(found, missing, null, DEFAULT_LATENCY_IMAGES, defaultThreads());
     }
 
     /**
@@ -140,13 +161,19 @@ public final class ExportPipeline {
      * The table itself is the caller's to print: {@link ExportReport#table()}.
      */
     public ExportPipeline withProgress(PrintStream stream) {
-        return new ExportPipeline(exporters, unavailable, stream, latencyImages);
+        return new ExportPipeline(exporters, unavailable, stream, latencyImages, threads);
     }
 
     /** This pipeline timing {@code images} single-image runs per file (at least 1). */
     public ExportPipeline withLatencyImages(int images) {
         if (images < 1) throw new IllegalArgumentException("latency images must be at least 1, got " + images);
-        return new ExportPipeline(exporters, unavailable, out, images);
+        return new ExportPipeline(exporters, unavailable, out, images, threads);
+    }
+
+    /** This pipeline checking {@code n} files at once (at least 1; by default one per core). */
+    public ExportPipeline withThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
+        return new ExportPipeline(exporters, unavailable, out, latencyImages, n);
     }
 
     /** The formats this pipeline can write. */
@@ -283,18 +310,20 @@ public final class ExportPipeline {
         LoadedModel model = request.reference;
         float[][] reference = predictWithProgress(model, test, "reference");
         double referenceLatency = latency(pixels -> model.predict(pixels, 1), test);
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows = exportAll(source, artifact, request, reference);
         List<ExportManifest.Entry> entries = new ArrayList<>();
-        for (ExportFormat format : request.formats) {
-            for (Quantization q : request.quantizations) {
-                Row row = exportOne(source, artifact, format, q, request, reference);
-                rows.add(row);
-                if (row.status() == Status.OK) {
-                    Exporter exporter = exporters.get(format);
-                    InputLayout layout = request.options.layoutOr(exporter.defaultLayout(artifact.spec()));
-                    entries.add(entry(exportDir, row, request.options, layout, format, q,
-                            exporter.runtime(exportDir.resolve(row.file()), request.options), test.size()));
-                }
+        for (int i = 0; i < rows.size(); i++) {
+            Row row = rows.get(i);
+            if (row.status() != Status.OK) continue;
+            // Timed one file at a time, after every check: single-image latency beside another verification would
+            // measure the other one too.
+            row = timed(artifact, row, request);
+            rows.set(i, row);
+            if (row.status() == Status.OK) {
+                Exporter exporter = exporters.get(row.format());
+                InputLayout layout = request.options.layoutOr(exporter.defaultLayout(artifact.spec()));
+                entries.add(entry(exportDir, row, request.options, layout, row.format(), row.quantization(),
+                        exporter.runtime(exportDir.resolve(row.file()), request.options), test.size()));
             }
         }
         ExportReport report = new ExportReport(artifact.name(), artifact.spec().name(), Instant.now(), test.size(),
@@ -420,8 +449,80 @@ public final class ExportPipeline {
         return predictions.length == 0 ? Double.NaN : right / (double) predictions.length;
     }
 
+    /**
+     * Exports and checks every format × quantization, {@link #threads} at a time (each check mostly runs on one
+     * core: a node process, an interpreter call), in the order of the request.
+     */
+    private List<Row> exportAll(ExportSource source, ModelArtifact artifact, Request request, float[][] reference) throws IOException {
+        List<ExportFormat> formats = new ArrayList<>();
+        List<Quantization> quantizations = new ArrayList<>();
+        for (ExportFormat format : request.formats) {
+            for (Quantization q : request.quantizations) {
+                formats.add(format);
+                quantizations.add(q);
+            }
+        }
+        int n = formats.size();
+        ProgressBar bar = out == null || n == 0 ? null : new ProgressBarBuilder()
+                .setTaskName("Verify " + n + (n == 1 ? " file" : " files")).setInitialMax((long) n * request.testImages.size())
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out))
+                .showSpeed().setUnit(" img", 1).build();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, n)), r -> {
+            Thread t = new Thread(r, "export-verification");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Row>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ExportFormat format = formats.get(i);
+                Quantization q = quantizations.get(i);
+                futures.add(pool.submit(() -> exportOne(source, artifact, format, q, request, reference, bar)));
+            }
+            List<Row> rows = new ArrayList<>();
+            for (Future<Row> f : futures) rows.add(await(f));
+            return rows;
+        } finally {
+            pool.shutdownNow();
+            if (bar != null) bar.close();
+        }
+    }
+
+    private static Row await(Future<Row> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while verifying the exports");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException(c);
+        }
+    }
+
+    /** The row with the file's single-image latency, loaded again from its place; a file that no longer loads fails. */
+    private Row timed(ModelArtifact artifact, Row row, Request request) throws IOException {
+        Exporter exporter = exporters.get(row.format());
+        Path file = artifact.exportDirectory().resolve(row.file());
+        try (LoadedModel loaded = exporter.load(file, optionsFor(row.quantization(), request))) {
+            return row.withLatency(latency(pixels -> loaded.predict(pixels, 1), request.testImages));
+        } catch (IOException | RuntimeException e) {
+            Path placed = artifact.exportDirectory().resolve(fileName(artifact.name(), row.format(), row.quantization()));
+            deleteRecursively(placed);
+            return Row.without(row.format(), row.quantization(), Status.FAILED, "verified, then could not be loaded again to"
+                    + " time it: " + (e.getMessage() != null ? e.getMessage() : e));
+        }
+    }
+
+    private static ExportOptions optionsFor(Quantization q, Request request) {
+        return request.options.toBuilder().quantization(q).representative(request.calibrationImages).build();
+    }
+
     private Row exportOne(ExportSource model, ModelArtifact md, ExportFormat format, Quantization q, Request request,
-                          float[][] reference) throws IOException {
+                          float[][] reference, ProgressBar bar) throws IOException {
         Exporter exporter = exporters.get(format);
         if (exporter == null) {
             String why = unavailable.getOrDefault(format, "format not available in this build (no exporter was given for it)");
@@ -435,32 +536,31 @@ public final class ExportPipeline {
         }
         ExportOptions options;
         try {
-            options = request.options.toBuilder().quantization(q).representative(request.calibrationImages).build();
+            options = optionsFor(q, request);
         } catch (IllegalArgumentException | InvalidInputException e) {
             return Row.without(format, q, Status.SKIPPED, e.getMessage());
         }
         Path exportDir = md.exportDirectory();
         String finalName = fileName(md.name(), format, q);
         Path finalPath = exportDir.resolve(finalName);
-        progress("Exporting " + format.id() + " " + q.id() + " to " + finalPath);
+        progressAbove("Exporting " + format.id() + " " + q.id() + " to " + finalPath);
         Path staging = Files.createTempDirectory(exportDir, "." + finalName + ".");
         try {
             Path file = staging.resolve(format == ExportFormat.TFJS ? "model.json" : finalName);
             exporter.export(model, options, file);
             long bytes = format == ExportFormat.TFJS ? directorySize(staging) : Files.size(file);
             float[][] actual;
-            double latency;
             try (LoadedModel loaded = exporter.load(file, options)) {
-                actual = predictWithProgress(loaded, request.testImages, format.id() + " " + q.id());
-                latency = latency(pixels -> loaded.predict(pixels, 1), request.testImages);
+                actual = predict(loaded, request.testImages, format.id() + " " + q.id(), bar);
             }
             Agreement a = Agreement.of(request.testImages, reference, actual);
             String shown = format == ExportFormat.TFJS ? finalName + "/model.json" : finalName;
             Optional<LoadedModel> asWritten = exporter.loadAsWritten(file, options);
             if (asWritten.isPresent()) {
                 float[][] meant;
+                if (bar != null) bar.maxHint(bar.getMax() + request.testImages.size());
                 try (LoadedModel m = asWritten.get()) {
-                    meant = predictWithProgress(m, request.testImages, format.id() + " " + q.id() + " as written");
+                    meant = predict(m, request.testImages, format.id() + " " + q.id() + " as written", bar);
                 }
                 Agreement k = Agreement.of(request.testImages, meant, actual);
                 if (!(k.agreement >= KERNEL_AGREEMENT)) {
@@ -469,18 +569,20 @@ public final class ExportPipeline {
                             "the runtime's integer kernels on this CPU (%s) give another top-1 class than the file's own"
                                     + " arithmetic on %.2f%% of test images (largest probability difference %.3f); the file was deleted",
                             CpuFeatures.ofThisMachine(), 100 * (1 - k.agreement), k.maxDifference),
-                            null, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+                            null, bytes, a.accuracy, a.agreement, a.maxDifference, Double.NaN);
                 }
             }
             if (q == Quantization.FLOAT32 && !(a.maxDifference <= FLOAT32_TOLERANCE)) {
                 deleteRecursively(finalPath);
                 return new Row(format, q, Status.FAILED, String.format(Locale.ROOT,
                         "probabilities differ from the trained model by up to %.2e (tolerance %.0e); the file was deleted",
-                        a.maxDifference, FLOAT32_TOLERANCE), null, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+                        a.maxDifference, FLOAT32_TOLERANCE), null, bytes, a.accuracy, a.agreement, a.maxDifference, Double.NaN);
             }
             if (format == ExportFormat.TFJS) readableByAll(staging);
             moveIntoPlace(format == ExportFormat.TFJS ? staging : file, finalPath);
-            return new Row(format, q, Status.OK, "", shown, bytes, a.accuracy, a.agreement, a.maxDifference, latency);
+            progressAbove(String.format(Locale.ROOT, "Verified %s %s: accuracy %.2f%%, agreement %.2f%%", format.id(), q.id(),
+                    100 * a.accuracy, 100 * a.agreement));
+            return new Row(format, q, Status.OK, "", shown, bytes, a.accuracy, a.agreement, a.maxDifference, Double.NaN);
         } catch (UnsupportedModelException e) {
             return Row.without(format, q, Status.UNSUPPORTED, e.getMessage());
         } catch (InvalidInputException e) {
@@ -507,23 +609,28 @@ public final class ExportPipeline {
     }
 
     private float[][] predictWithProgress(LoadedModel loaded, ImageSet test, String task) {
-        int size = test.height() * test.width();
-        float[][] all = new float[test.size()][];
         ProgressBar bar = out == null ? null : new ProgressBarBuilder().setTaskName("Verify " + task).setInitialMax(test.size())
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out))
                 .showSpeed().setUnit(" img", 1).build();
         try {
-            for (int start = 0; start < test.size(); start += BATCH) {
-                int n = Math.min(BATCH, test.size() - start);
-                float[] pixels = new float[n * size];
-                for (int i = 0; i < n; i++) test.copyScaled(start + i, pixels, i * size);
-                float[][] p = loaded.predict(pixels, n);
-                if (p.length != n) throw new IllegalStateException(task + " returned " + p.length + " rows for " + n + " images");
-                System.arraycopy(p, 0, all, start, n);
-                if (bar != null) bar.stepBy(n);
-            }
+            return predict(loaded, test, task, bar);
         } finally {
             if (bar != null) bar.close();
+        }
+    }
+
+    /** Every test image through {@code loaded}, in batches, stepping {@code bar} (may be null). */
+    private static float[][] predict(LoadedModel loaded, ImageSet test, String task, ProgressBar bar) {
+        int size = test.height() * test.width();
+        float[][] all = new float[test.size()][];
+        for (int start = 0; start < test.size(); start += BATCH) {
+            int n = Math.min(BATCH, test.size() - start);
+            float[] pixels = new float[n * size];
+            for (int i = 0; i < n; i++) test.copyScaled(start + i, pixels, i * size);
+            float[][] p = loaded.predict(pixels, n);
+            if (p.length != n) throw new IllegalStateException(task + " returned " + p.length + " rows for " + n + " images");
+            System.arraycopy(p, 0, all, start, n);
+            if (bar != null) bar.stepBy(n);
         }
         return all;
     }
@@ -577,6 +684,17 @@ public final class ExportPipeline {
 
     private void progress(String line) {
         if (out != null) out.println(line);
+    }
+
+    /**
+     * A line while the verification's progress bar is drawn on the last line: written over the bar (which draws
+     * itself again below at its next update), padded so that none of the bar shows through.
+     */
+    private void progressAbove(String line) {
+        if (out == null) return;
+        StringBuilder b = new StringBuilder(line.length() + BAR_WIDTH + 2).append('\r').append(line);
+        while (b.length() <= BAR_WIDTH) b.append(' ');
+        out.println(b);
     }
 
     /** Moves a verified file or TF.js directory to its final name, replacing what was there. */

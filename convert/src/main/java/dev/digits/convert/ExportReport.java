@@ -55,6 +55,11 @@ public final class ExportReport {
             return new Row(format, quantization, status, message, null, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
 
+        /** The same row with its single-image latency. */
+        public Row withLatency(double millis) {
+            return new Row(format, quantization, status, message, file, bytes, accuracy, agreement, maxDifference, millis);
+        }
+
         /** Whether this row measured a file (even one that then failed the float32 tolerance). */
         public boolean isMeasured() {
             return !Double.isNaN(maxDifference);

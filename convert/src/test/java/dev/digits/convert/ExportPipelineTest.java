@@ -236,6 +236,40 @@ class ExportPipelineTest {
         assertEquals(Status.OK, report.row(ExportFormat.ONNX, Quantization.FLOAT32).orElseThrow().status());
     }
 
+    @Test
+    void filesCheckedTwoAtATimeGiveTheReportOfOneAtATime() throws IOException {
+        List<Row> serial;
+        List<Row> parallel;
+        Path one = model();
+        serial = ExportPipeline.withAllFormats().withThreads(1).withLatencyImages(20).run(request(one).testImages(test.head(1000))
+                .quantizations(EnumSet.allOf(Quantization.class)).calibrationImages(calibration.head(200)).build()).rows();
+        List<String> serialFiles = exportDirectoryListing(one);
+        Path two = Files.createDirectories(work.resolve("second")).resolve("cnn");
+        Files.createDirectories(two);
+        for (String f : List.of(ModelArtifact.SPEC_FILE, ModelArtifact.WEIGHTS_FILE, ModelArtifact.CARD_FILE)) {
+            Files.copy(trained.resolve("cnn").resolve(f), two.resolve(f));
+        }
+        parallel = ExportPipeline.withAllFormats().withThreads(2).withLatencyImages(20).run(request(two).testImages(test.head(1000))
+                .quantizations(EnumSet.allOf(Quantization.class)).calibrationImages(calibration.head(200)).build()).rows();
+        assertEquals(serial.size(), parallel.size());
+        assertTrue(serial.stream().filter(r -> r.status() == Status.OK).count() >= 8, serial.toString());
+        for (int i = 0; i < serial.size(); i++) {
+            Row a = serial.get(i);
+            Row b = parallel.get(i);
+            // In the request's order, whichever finished first; the same files with the same figures.
+            assertEquals(a.format() + " " + a.quantization(), b.format() + " " + b.quantization());
+            assertEquals(a.outcome(), b.outcome());
+            assertEquals(a.file(), b.file());
+            assertEquals(a.bytes(), b.bytes(), a.file());
+            assertEquals(a.accuracy(), b.accuracy(), 0.0, a.file());
+            assertEquals(a.agreement(), b.agreement(), 0.0, a.file());
+            // Float sums may be split among threads in another order from one run to the next.
+            assertEquals(a.maxDifference(), b.maxDifference(), 1e-6, a.file());
+            if (b.status() == Status.OK) assertTrue(b.latencyMillis() > 0, b.file() + " was not timed: " + b.latencyMillis());
+        }
+        assertEquals(serialFiles, exportDirectoryListing(two));
+    }
+
     /** Writes the ONNX file of a subtly different network: a wrong file that still loads and runs. */
     private static final class WrongWeightsExporter implements Exporter {
         private final OnnxExporter onnx = new OnnxExporter();
