@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = {"Import a digit model trained elsewhere (ONNX, TFLite, TF.js, Keras) as a Digits model directory that evaluate, export,",
                 "serve and retrain use like any other. The input the model expects (pixel range, normalisation, polarity)",
                 "is found by trying the plausible ones on MNIST test digits, or given with the options below; the imported",
-                "network is checked against the original file in its own runtime (ONNX Runtime, the TFLite interpreter, TF.js)",
+                "network is checked against the original file in its own runtime (ONNX Runtime, LiteRT or the TFLite interpreter, TF.js)",
                 "on all 10,000 test digits."},
         footer = {"", "Examples:", "  digits import mnist.onnx                       # -> models/mnist",
                 "  digits import mnist.onnx --output models/torch-cnn",

@@ -253,7 +253,7 @@ public final class ModelImporter {
                         + " for this file: please report it.");
             }
         } else {
-            String why = format == SourceFormat.TFLITE ? "the TFLite interpreter here cannot load it (operator versions newer than it knows)"
+            String why = format == SourceFormat.TFLITE ? "neither LiteRT nor the TFLite interpreter here can load it (operator versions newer than they know)"
                     : format == SourceFormat.KERAS || format == SourceFormat.KERAS_H5
                     ? "Digits reads Keras files without Keras, and no Keras or TensorFlow runs here"
                     : "no " + format.id() + " runtime runs here";

@@ -1,11 +1,14 @@
 package dev.digits.convert.importer;
 
+import dev.digits.convert.LoadedModel;
 import dev.digits.convert.onnx.OnnxRuntimeModel;
+import dev.digits.convert.tflite.TfliteExporter;
 import dev.digits.convert.tfjs.TfjsLoadedModel;
 import dev.digits.convert.tfjs.TfjsRuntime;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The original file running in its own runtime, fed its own input values (already in its contract). */
 interface SourceRuntime {
@@ -19,29 +22,35 @@ interface SourceRuntime {
     float[][] run(float[] values, int n) throws IOException;
 
     /**
-     * A TFLite file in the TFLite interpreter, or null when the interpreter here cannot load it (operator versions
-     * newer than it knows): such a file is still imported, checked by its accuracy.
+     * A TFLite file in LiteRT (where it is installed, as exports are verified) or else the TFLite interpreter, or
+     * null when neither loads it (operator versions newer than both know): such a file is still imported, checked
+     * by its accuracy. A file LiteRT.js cannot run (a batch dimension other than 1, int8 input) is tried in the
+     * interpreter.
      */
     static SourceRuntime tflite(Path file) {
-        String version = dev.digits.convert.tflite.TfliteRuntime.load();
-        try (dev.digits.convert.LoadedModel probe = new dev.digits.convert.tflite.TfliteExporter().load(file, null)) {
-            probe.predict(new float[784], 1);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return new SourceRuntime() {
-            @Override
-            public String name() {
-                return "the TFLite " + version + " interpreter";
+        for (TfliteExporter runner : List.of(new TfliteExporter(), TfliteExporter.withInterpreter())) {
+            String name;
+            try (LoadedModel probe = runner.load(file, null)) {
+                probe.predict(new float[784], 1);
+                name = runner.runtime(file, null);
+            } catch (IOException | RuntimeException e) {
+                continue;
             }
-
-            @Override
-            public float[][] run(float[] values, int n) throws IOException {
-                try (dev.digits.convert.LoadedModel m = new dev.digits.convert.tflite.TfliteExporter().load(file, null)) {
-                    return m.predict(values, n);
+            return new SourceRuntime() {
+                @Override
+                public String name() {
+                    return name;
                 }
-            }
-        };
+
+                @Override
+                public float[][] run(float[] values, int n) throws IOException {
+                    try (LoadedModel m = runner.load(file, null)) {
+                        return m.predict(values, n);
+                    }
+                }
+            };
+        }
+        return null;
     }
 
     /** An ONNX file in ONNX Runtime, opened by path so that its external data is found. */

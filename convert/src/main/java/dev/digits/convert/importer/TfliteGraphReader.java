@@ -34,7 +34,7 @@ import java.util.Map;
 
 /**
  * Reads a TFLite flatbuffer into a Digits network. Operators are read by their builtin code, whatever their
- * version (a file newer than the TFLite runtime here still imports; it is then checked by accuracy only).
+ * version (a file newer than the TFLite runtimes here still imports; it is then checked by accuracy only).
  * Activations are channels-last, as TFLite computes; kernels are turned from OHWI into the spec's OIHW. Weights
  * stored as float16 (behind a DEQUANTIZE) or as int8 with scales (dynamic-range quantization) are dequantized;
  * models whose activations are quantized (full-integer) are refused.

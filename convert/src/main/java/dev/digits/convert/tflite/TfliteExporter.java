@@ -61,6 +61,17 @@ public final class TfliteExporter implements Exporter {
 
     private volatile Optional<NodePackage> liteRt;
 
+    /** An exporter whose files run where {@value #RUNTIME_PROPERTY} says (the {@link java.util.ServiceLoader} entry). */
+    public TfliteExporter() {
+    }
+
+    /** An exporter whose files run in the TensorFlow Lite interpreter, whatever {@value #RUNTIME_PROPERTY} says. */
+    public static TfliteExporter withInterpreter() {
+        TfliteExporter e = new TfliteExporter();
+        e.liteRt = Optional.empty();
+        return e;
+    }
+
     /** LiteRT.js when it is chosen or installed; empty for the interpreter. */
     private Optional<NodePackage> liteRt() {
         Optional<NodePackage> found = liteRt;
