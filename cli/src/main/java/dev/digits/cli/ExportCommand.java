@@ -27,11 +27,12 @@ import java.util.concurrent.Callable;
 
 /** {@code digits export}: TFLite, ONNX and TF.js files, quantized as asked, each verified in its real runtime. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Convert a trained model for devices and verify every file in its real runtime (TFLite interpreter,",
-                "ONNX Runtime, TF.js) against the trained model: digit models on the full MNIST test set, others on the",
-                "held-out images of their own data (--data). Files go to MODEL_DIR/export/ with manifest.json (every verified",
-                "file and its sha256), report.json and report.md; a float32 file that disagrees (max probability difference",
-                "> 1e-4) fails the export (exit code 4) and is not left behind."},
+        description = {"Convert a trained model for devices and verify every file in its real runtime (LiteRT under node,",
+                "or the TFLite interpreter with DIGITS_JAVA_OPTS=-Ddigits.tflite.runtime=interpreter; ONNX Runtime; TF.js)",
+                "against the trained model: digit models on the full MNIST test set, others on the held-out images of their",
+                "own data (--data). Files go to MODEL_DIR/export/ with manifest.json (every verified file and its sha256),",
+                "report.json and report.md; a float32 file that disagrees (max probability difference > 1e-4) fails the",
+                "export (exit code 4) and is not left behind."},
         footer = {"", "Examples:", "  digits export models/cnn --format tflite", "  digits export models/cnn --format all --quantize all",
                 "  digits export models/mlp512 --format tflite --input-layout flat   # the ML Kit sample's [1,784] contract",
                 "  digits export models/cnn --format tflite --input-type uint8       # raw 0-255 pixels, scaling inside",
