@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -91,9 +92,9 @@ public final class ExportPipeline {
     private final PrintStream out;
     private final int latencyImages;
     /**
-     * Files checked at once. Each check runs mostly on one core (a node process feeding LiteRT.js or TF.js one
-     * request at a time, ONNX Runtime on batches of a small network), so one per core; measured on 2 cores with the
-     * embedded cnn in every format and quantization: see BENCHMARKS.md, "Export time".
+     * Files checked at once: one per core. The node processes feeding LiteRT.js or TF.js use one core each; ONNX
+     * Runtime and the TFLite interpreter use several, and take them from the other check while they run. Measured
+     * on 2 cores with the embedded cnn in every format and quantization: BENCHMARKS.md, "Export time".
      */
     private final int threads;
 
@@ -310,6 +311,18 @@ public final class ExportPipeline {
         LoadedModel model = request.reference;
         float[][] reference = predictWithProgress(model, test, "reference");
         double referenceLatency = latency(pixels -> model.predict(pixels, 1), test);
+        for (ExportFormat format : request.formats) {
+            // A runtime named wrongly (-Ddigits.tflite.runtime) is the user's to fix before any file is touched.
+            Exporter exporter = exporters.get(format);
+            if (exporter == null) continue;
+            try {
+                exporter.runtime();
+            } catch (InvalidInputException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // A runtime that is not installed fails its rows, saying so, without stopping the other formats.
+            }
+        }
         List<Row> rows = exportAll(source, artifact, request, reference);
         List<ExportManifest.Entry> entries = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -465,26 +478,52 @@ public final class ExportPipeline {
         int n = formats.size();
         ProgressBar bar = out == null || n == 0 ? null : new ProgressBarBuilder()
                 .setTaskName("Verify " + n + (n == 1 ? " file" : " files")).setInitialMax((long) n * request.testImages.size())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(out))
-                .showSpeed().setUnit(" img", 1).build();
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .setConsumer(new ConsoleProgressBarConsumer(out, BAR_WIDTH)).showSpeed().setUnit(" img", 1).build();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, n)), r -> {
             Thread t = new Thread(r, "export-verification");
             t.setDaemon(true);
             return t;
         });
+        List<Future<Row>> futures = new ArrayList<>();
         try {
-            List<Future<Row>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 ExportFormat format = formats.get(i);
                 Quantization q = quantizations.get(i);
-                futures.add(pool.submit(() -> exportOne(source, artifact, format, q, request, reference, bar)));
+                futures.add(pool.submit(() -> {
+                    Row row = exportOne(source, artifact, format, q, request, reference, bar);
+                    // A row without a verified file read fewer images than the bar expected of it.
+                    if (bar != null && !row.isMeasured()) addToBar(bar, -request.testImages.size());
+                    return row;
+                }));
             }
             List<Row> rows = new ArrayList<>();
             for (Future<Row> f : futures) rows.add(await(f));
             return rows;
+        } catch (IOException | RuntimeException | Error e) {
+            // Nothing more starts; what runs finishes, uninterrupted, and cleans up after itself (an interrupted
+            // write would fail its file, which deletes the verified one in its place), before the error is told.
+            for (Future<Row> f : futures) f.cancel(false);
+            pool.shutdown();
+            awaitQuietly(pool);
+            throw e;
         } finally {
-            pool.shutdownNow();
+            pool.shutdown();
             if (bar != null) bar.close();
+        }
+    }
+
+    private static void addToBar(ProgressBar bar, long images) {
+        synchronized (bar) {
+            bar.maxHint(bar.getMax() + images);
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            pool.awaitTermination(1, TimeUnit.HOURS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -558,7 +597,7 @@ public final class ExportPipeline {
             Optional<LoadedModel> asWritten = exporter.loadAsWritten(file, options);
             if (asWritten.isPresent()) {
                 float[][] meant;
-                if (bar != null) bar.maxHint(bar.getMax() + request.testImages.size());
+                if (bar != null) addToBar(bar, request.testImages.size());
                 try (LoadedModel m = asWritten.get()) {
                     meant = predict(m, request.testImages, format.id() + " " + q.id() + " as written", bar);
                 }

@@ -270,6 +270,30 @@ class ExportPipelineTest {
         assertEquals(serialFiles, exportDirectoryListing(two));
     }
 
+    @Test
+    void aMistypedTfliteRuntimeStopsTheExportBeforeAnyFileIsTouched() throws IOException {
+        Path model = model();
+        ExportPipeline pipeline = ExportPipeline.withAllFormats().withLatencyImages(10);
+        pipeline.run(request(model).formats(List.of(ExportFormat.TFLITE)).quantizations(List.of(Quantization.FLOAT32))
+                .testImages(test.head(300)).build());
+        Path file = model.resolve("export/cnn.tflite");
+        String before = Digests.sha256(file);
+        String manifest = Files.readString(model.resolve("export").resolve(ExportManifest.FILE));
+        String property = dev.digits.convert.tflite.TfliteExporter.RUNTIME_PROPERTY;
+        System.setProperty(property, "gpu");
+        try {
+            var e = assertThrows(dev.digits.core.error.InvalidInputException.class, () -> ExportPipeline.withAllFormats()
+                    .withLatencyImages(10).run(request(model).formats(List.of(ExportFormat.TFLITE, ExportFormat.ONNX))
+                            .quantizations(List.of(Quantization.FLOAT32)).testImages(test.head(300)).build()));
+            assertTrue(e.getMessage().contains("-D" + property + "=gpu is not a TFLite runtime"), e.getMessage());
+        } finally {
+            System.clearProperty(property);
+        }
+        assertEquals(before, Digests.sha256(file));
+        assertEquals(manifest, Files.readString(model.resolve("export").resolve(ExportManifest.FILE)));
+        assertFalse(Files.exists(model.resolve("export/cnn.onnx")));
+    }
+
     /** Writes the ONNX file of a subtly different network: a wrong file that still loads and runs. */
     private static final class WrongWeightsExporter implements Exporter {
         private final OnnxExporter onnx = new OnnxExporter();

@@ -119,6 +119,16 @@ public final class NodeModelProcess implements AutoCloseable {
         if (values.length != n * inputSize) {
             throw new IllegalArgumentException("expected " + n + " × " + inputSize + " values, got " + values.length);
         }
+        try {
+            return exchange(values, n, inputSize, classes);
+        } catch (IOException e) {
+            // Whatever was half-read would be taken for the next answer: this process answers nothing more.
+            close();
+            throw e;
+        }
+    }
+
+    private float[][] exchange(float[] values, int n, int inputSize, int classes) throws IOException {
         float[][] result = new float[n][];
         for (int start = 0; start < n; start += REQUEST_IMAGES) {
             int count = Math.min(REQUEST_IMAGES, n - start);
@@ -154,7 +164,12 @@ public final class NodeModelProcess implements AutoCloseable {
         int kind = h.getInt();
         int length = h.getInt();
         byte[] payload = new byte[length];
-        in.readFully(payload);
+        try {
+            in.readFully(payload);
+        } catch (EOFException e) {
+            throw new IOException("the " + runtimeName + " process ended in the middle of a message while " + doing + exitStatus()
+                    + stderrTail());
+        }
         if (kind == ERROR) {
             throw new IOException(runtimeName + " failed while " + doing + ": " + new String(payload, StandardCharsets.UTF_8) + stderrTail());
         }
