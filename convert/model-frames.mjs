@@ -13,8 +13,8 @@ console.info = console.error;
 process.stdout.on('error', () => process.exit(1));
 
 export const READY = 1;
-export const RESULT = 2;
-export const ERROR = 3;
+const RESULT = 2;
+const ERROR = 3;
 
 export function send(kind, payload) {
   const header = Buffer.alloc(8);
@@ -32,7 +32,7 @@ export function fail(message) {
 }
 
 /** Reads exactly what each request needs from stdin, however the pipe splits it into chunks. */
-export class StdinReader {
+class StdinReader {
   constructor(stream) {
     this.iterator = stream[Symbol.asyncIterator]();
     this.chunks = [];
@@ -56,7 +56,7 @@ export class StdinReader {
 }
 
 /** The next batch of n × inputSize float32 values, or null when Java asked to stop (n = 0) or closed stdin. */
-export async function nextBatch(stdin, inputSize) {
+async function nextBatch(stdin, inputSize) {
   const head = await stdin.read(4);
   if (head === null) return null;
   const n = head.readInt32LE(0);
@@ -68,8 +68,32 @@ export async function nextBatch(stdin, inputSize) {
   return { n, values };
 }
 
+/**
+ * Answers batches from stdin until Java asks to stop: predict(values, n) returns (or resolves to) n × classes
+ * float32 values. A failure is sent as an ERROR frame, after which the process ends.
+ */
+export async function answerBatches(inputSize, classes, predict) {
+  const stdin = new StdinReader(process.stdin);
+  for (;;) {
+    let batch;
+    try {
+      batch = await nextBatch(stdin, inputSize);
+    } catch (e) {
+      return fail(e.message);
+    }
+    if (batch === null) return;
+    let rows;
+    try {
+      rows = await predict(batch.values, batch.n);
+    } catch (e) {
+      return fail(`prediction failed: ${e.message}`);
+    }
+    sendResult(batch.n, classes, rows);
+  }
+}
+
 /** Sends n rows of classes float32 values. */
-export function sendResult(n, classes, rows) {
+function sendResult(n, classes, rows) {
   const payload = Buffer.alloc(8 + n * classes * 4);
   payload.writeInt32LE(n, 0);
   payload.writeInt32LE(classes, 4);

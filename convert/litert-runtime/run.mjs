@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { READY, StdinReader, fail, nextBatch, send, sendResult } from '../model-frames.mjs';
+import { READY, answerBatches, fail, send } from '../model-frames.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageDir = path.join(here, 'node_modules', '@litertjs', 'core');
@@ -84,32 +84,19 @@ async function main() {
     runtime: `LiteRT.js ${version} (WebAssembly SIMD, XNNPACK) on node ${process.versions.node}`,
   }), 'utf8'));
 
-  const stdin = new StdinReader(process.stdin);
-  for (;;) {
-    let batch;
-    try {
-      batch = await nextBatch(stdin, inputSize);
-    } catch (e) {
-      return fail(e.message);
-    }
-    if (batch === null) break;
-    const { n, values } = batch;
+  await answerBatches(inputSize, classes, async (values, n) => {
     const answers = new Float32Array(n * classes);
-    try {
-      // The files' batch dimension is 1, as an app feeds them, so each image is one call.
-      for (let i = 0; i < n; i++) {
-        const one = values.subarray(i * inputSize, (i + 1) * inputSize);
-        const tensor = new Tensor(InputArray === Float32Array ? one : InputArray.from(one), inputShape);
-        const results = await model.run(tensor);
-        tensor.delete();
-        answers.set(results[0].toTypedArray(), i * classes);
-        for (const r of results) r.delete();
-      }
-    } catch (e) {
-      return fail(`prediction failed: ${e.message}`);
+    // The files' batch dimension is 1, as an app feeds them, so each image is one call.
+    for (let i = 0; i < n; i++) {
+      const one = values.subarray(i * inputSize, (i + 1) * inputSize);
+      const tensor = new Tensor(InputArray === Float32Array ? one : InputArray.from(one), inputShape);
+      const results = await model.run(tensor);
+      tensor.delete();
+      answers.set(results[0].toTypedArray(), i * classes);
+      for (const r of results) r.delete();
     }
-    sendResult(n, classes, answers);
-  }
+    return answers;
+  });
   model.delete();
 }
 

@@ -19,7 +19,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { READY, StdinReader, fail, nextBatch, send, sendResult } from '../model-frames.mjs';
+import { READY, answerBatches, fail, send } from '../model-frames.mjs';
 
 /**
  * A fetch that serves model.json and its shards from the model's directory. A file that cannot be read rejects, as
@@ -70,26 +70,12 @@ async function main() {
     userDefinedMetadata: model.getUserDefinedMetadata() ?? null,
   }), 'utf8'));
 
-  const stdin = new StdinReader(process.stdin);
-  for (;;) {
-    let batch;
-    try {
-      batch = await nextBatch(stdin, inputSize);
-    } catch (e) {
-      return fail(e.message);
-    }
-    if (batch === null) break;
-    const { n, values } = batch;
-    let probabilities;
-    try {
-      const y = tf.tidy(() => model.predict(tf.tensor(values, [n, ...sampleShape], input.dtype), { batchSize: 256 }));
-      probabilities = y.dataSync();
-      y.dispose();
-    } catch (e) {
-      return fail(`prediction failed: ${e.message}`);
-    }
-    sendResult(n, classes, probabilities);
-  }
+  await answerBatches(inputSize, classes, (values, n) => {
+    const y = tf.tidy(() => model.predict(tf.tensor(values, [n, ...sampleShape], input.dtype), { batchSize: 256 }));
+    const probabilities = y.dataSync();
+    y.dispose();
+    return probabilities;
+  });
 }
 
 main().catch((e) => fail(e.stack || e.message));

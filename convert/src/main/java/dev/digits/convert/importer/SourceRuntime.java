@@ -36,45 +36,29 @@ interface SourceRuntime {
             } catch (IOException | RuntimeException e) {
                 continue;
             }
-            return new SourceRuntime() {
-                @Override
-                public String name() {
-                    return name;
+            return named(name, (values, n) -> {
+                try (LoadedModel m = runner.load(file, null)) {
+                    return m.predict(values, n);
                 }
-
-                @Override
-                public float[][] run(float[] values, int n) throws IOException {
-                    try (LoadedModel m = runner.load(file, null)) {
-                        return m.predict(values, n);
-                    }
-                }
-            };
+            });
         }
         return null;
     }
 
     /** An ONNX file in ONNX Runtime, opened by path so that its external data is found. */
     static SourceRuntime onnx(Path file, SourceInput input) {
-        return new SourceRuntime() {
-            @Override
-            public String name() {
-                return "ONNX Runtime";
-            }
-
-            @Override
-            public float[][] run(float[] values, int n) throws IOException {
-                try (OnnxRuntimeModel m = OnnxRuntimeModel.open(file)) {
-                    // A file whose batch dimension is fixed at 1 takes one image per run.
-                    if (input.dims()[0] != 1) return m.predict(values, n);
-                    float[][] out = new float[n][];
-                    int size = values.length / n;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = m.predict(java.util.Arrays.copyOfRange(values, i * size, (i + 1) * size), 1)[0];
-                    }
-                    return out;
+        return named("ONNX Runtime", (values, n) -> {
+            try (OnnxRuntimeModel m = OnnxRuntimeModel.open(file)) {
+                // A file whose batch dimension is fixed at 1 takes one image per run.
+                if (input.dims()[0] != 1) return m.predict(values, n);
+                float[][] out = new float[n][];
+                int size = values.length / n;
+                for (int i = 0; i < n; i++) {
+                    out[i] = m.predict(java.util.Arrays.copyOfRange(values, i * size, (i + 1) * size), 1)[0];
                 }
+                return out;
             }
-        };
+        });
     }
 
     /**
@@ -84,6 +68,20 @@ interface SourceRuntime {
      * @param name the runtime as the report names it, e.g. {@code TensorFlow.js 4.22.0 (wasm)}
      */
     static SourceRuntime tfjs(Path modelJson, String name) {
+        return named(name, (values, n) -> {
+            try (TfjsLoadedModel m = TfjsRuntime.locate().load(modelJson)) {
+                return m.predictValues(values, n);
+            }
+        });
+    }
+
+    /** What {@link #run} does, for {@link #named}. */
+    interface Runner {
+        float[][] run(float[] values, int n) throws IOException;
+    }
+
+    /** The runtime {@code name}, running the file with {@code runner}. */
+    static SourceRuntime named(String name, Runner runner) {
         return new SourceRuntime() {
             @Override
             public String name() {
@@ -92,9 +90,7 @@ interface SourceRuntime {
 
             @Override
             public float[][] run(float[] values, int n) throws IOException {
-                try (TfjsLoadedModel m = TfjsRuntime.locate().load(modelJson)) {
-                    return m.predictValues(values, n);
-                }
+                return runner.run(values, n);
             }
         };
     }

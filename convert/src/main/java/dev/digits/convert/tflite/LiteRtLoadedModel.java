@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A .tflite file running in LiteRT — TensorFlow Lite's successor, the runtime current Android apps and web pages
@@ -79,7 +80,10 @@ public final class LiteRtLoadedModel implements LoadedModel {
 
     /** Whether LiteRT.js can feed and read the file: its JavaScript tensors are float32, int32 or uint8, never int8. */
     static boolean takes(Path file) throws IOException {
-        Tensor[] io = inputAndOutput(file.toAbsolutePath().normalize());
+        return takes(inputAndOutput(file.toAbsolutePath().normalize()));
+    }
+
+    private static boolean takes(Tensor[] io) {
         for (Tensor t : io) {
             byte type = t.type();
             if (type != TensorType.FLOAT32 && type != TensorType.UINT8) return false;
@@ -91,25 +95,35 @@ public final class LiteRtLoadedModel implements LoadedModel {
         byte[] bytes = Files.readAllBytes(path);
         try {
             SubGraph graph = Model.getRootAsModel(ByteBuffer.wrap(bytes)).subgraphs(0);
-            return new Tensor[] {graph.tensors(graph.inputs(0)), graph.tensors(graph.outputs(0))};
+            Tensor[] io = {graph.tensors(graph.inputs(0)), graph.tensors(graph.outputs(0))};
+            if (io[0] == null || io[1] == null) throw new IllegalArgumentException("no input or output tensor");
+            return io;
         } catch (RuntimeException e) {
             throw new IOException(path + " is not a TFLite flatbuffer with an input and an output: " + e, e);
         }
     }
 
-    /** Starts a node process that loads {@code file} in LiteRT and keeps it loaded until the model is closed. */
-    static LiteRtLoadedModel start(NodePackage runtime, Path file) throws IOException {
+    /**
+     * Starts a node process that loads {@code file} in LiteRT and keeps it loaded until the model is closed, or
+     * empty when LiteRT.js cannot feed or read the file ({@link #takes}).
+     */
+    static Optional<LiteRtLoadedModel> startIfTaken(NodePackage runtime, Path file) throws IOException {
         Path path = file.toAbsolutePath().normalize();
         Tensor[] io = inputAndOutput(path);
-        Tensor in = io[0];
-        Tensor out = io[1];
+        if (!takes(io)) return Optional.empty();
         NodeModelProcess process = runtime.start("LiteRT", path.toString());
         try {
-            return new LiteRtLoadedModel(process, in, out);
+            return Optional.of(new LiteRtLoadedModel(process, io[0], io[1]));
         } catch (RuntimeException e) {
             process.close();
             throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@link #startIfTaken}, for a file LiteRT.js must run. */
+    static LiteRtLoadedModel start(NodePackage runtime, Path file) throws IOException {
+        return startIfTaken(runtime, file).orElseThrow(() -> new IllegalArgumentException(file
+                + " has int8 input or output, which LiteRT.js's tensors cannot hold"));
     }
 
     private static float scale(Tensor t) {

@@ -59,7 +59,24 @@ public final class TfliteExporter implements Exporter {
      */
     public static final String RUNTIME_PROPERTY = "digits.tflite.runtime";
 
-    private volatile Optional<NodePackage> liteRt;
+    /** LiteRT.js and how reports name it, once found; null until asked, empty for the interpreter. */
+    private volatile Optional<LiteRt> liteRt;
+
+    private record LiteRt(NodePackage nodePackage, String description) {
+        static LiteRt locate() {
+            NodePackage p = LiteRtLoadedModel.locate();
+            return new LiteRt(p, "LiteRT.js " + packageVersion(p.directory()) + " (WebAssembly SIMD, XNNPACK kernels) under node");
+        }
+
+        private static String packageVersion(Path dir) {
+            try {
+                String json = Files.readString(dir.resolve("node_modules/@litertjs/core/package.json"));
+                return String.valueOf(dev.digits.core.json.Json.parseObject(json).get("version"));
+            } catch (IOException | RuntimeException e) {
+                return "(version unknown)";
+            }
+        }
+    }
 
     /** An exporter whose files run where {@value #RUNTIME_PROPERTY} says (the {@link java.util.ServiceLoader} entry). */
     public TfliteExporter() {
@@ -73,16 +90,16 @@ public final class TfliteExporter implements Exporter {
     }
 
     /** LiteRT.js when it is chosen or installed; empty for the interpreter. */
-    private Optional<NodePackage> liteRt() {
-        Optional<NodePackage> found = liteRt;
+    private Optional<LiteRt> liteRt() {
+        Optional<LiteRt> found = liteRt;
         if (found != null) return found;
         String choice = System.getProperty(RUNTIME_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         found = switch (choice) {
-            case "litert" -> Optional.of(LiteRtLoadedModel.locate());
+            case "litert" -> Optional.of(LiteRt.locate());
             case "interpreter" -> Optional.empty();
             case "auto" -> {
                 try {
-                    yield Optional.of(LiteRtLoadedModel.locate());
+                    yield Optional.of(LiteRt.locate());
                 } catch (IllegalStateException e) {
                     yield Optional.empty();
                 }
@@ -96,9 +113,7 @@ public final class TfliteExporter implements Exporter {
 
     @Override
     public String runtime() {
-        Optional<NodePackage> l = liteRt();
-        if (l.isPresent()) return "LiteRT.js " + packageVersion(l.get().directory()) + " (WebAssembly SIMD, XNNPACK kernels) under node";
-        return interpreterRuntime();
+        return liteRt().map(LiteRt::description).orElseGet(TfliteExporter::interpreterRuntime);
     }
 
     private static String interpreterRuntime() {
@@ -111,20 +126,7 @@ public final class TfliteExporter implements Exporter {
      */
     @Override
     public String runtime(Path file, ExportOptions options) throws IOException {
-        return runsInLiteRt(file) ? runtime() : interpreterRuntime();
-    }
-
-    private boolean runsInLiteRt(Path file) throws IOException {
-        return liteRt().isPresent() && LiteRtLoadedModel.takes(file);
-    }
-
-    private static String packageVersion(Path dir) {
-        try {
-            String json = Files.readString(dir.resolve("node_modules/@litertjs/core/package.json"));
-            return String.valueOf(dev.digits.core.json.Json.parseObject(json).get("version"));
-        } catch (IOException | RuntimeException e) {
-            return "(version unknown)";
-        }
+        return liteRt().isPresent() && LiteRtLoadedModel.takes(file) ? runtime() : interpreterRuntime();
     }
 
     @Override
@@ -238,6 +240,11 @@ public final class TfliteExporter implements Exporter {
     @Override
     public LoadedModel load(Path file, ExportOptions options) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such TFLite model file");
-        return runsInLiteRt(file) ? LiteRtLoadedModel.start(liteRt().get(), file) : new TfliteLoadedModel(file);
+        Optional<LiteRt> l = liteRt();
+        if (l.isPresent()) {
+            Optional<LiteRtLoadedModel> m = LiteRtLoadedModel.startIfTaken(l.get().nodePackage(), file);
+            if (m.isPresent()) return m.get();
+        }
+        return new TfliteLoadedModel(file);
     }
 }
