@@ -64,7 +64,8 @@ import java.util.Arrays;
  *
  * <p>Instances are immutable and thread-safe. A call on grey levels (or on ARGB pixels that are all opaque grey, as
  * canvases are) works on the levels themselves: every per-pixel quantity above depends on the level alone, so it is
- * computed once per level, and only the crop box is held as doubles. Other ARGB images take one double per pixel.
+ * computed once per level, and no pixel is held as a double (the scale step reads the crop box through the table of
+ * levels). Other ARGB images take one double per pixel.
  */
 public final class DigitPreprocessor implements InputPreprocessor {
     private static final int FRAME = PreprocessedDigit.SIZE;
@@ -442,24 +443,33 @@ public final class DigitPreprocessor implements InputPreprocessor {
         int top0 = box[1];
         int cw = box[2];
         int ch = box[3];
-        double[] values = new double[cw * ch];
+        // Step 8's columns read the box's values through the level table: no copy of the box as doubles.
+        int[] size = scaledSize(cw, ch);
+        int ow = size[0];
+        AreaOverlaps across = new AreaOverlaps(cw, ow);
+        double[] cols = new double[ch * ow];
         for (int y = 0; y < ch; y++) {
-            int from = (top0 + y) * w + left;
-            for (int x = 0; x < cw; x++) {
-                values[y * cw + x] = value[grey[from + x] & 0xFF];
+            int rowStart = (top0 + y) * w + left;
+            for (int o = 0; o < ow; o++) {
+                double sum = 0;
+                for (int k = across.from[o], i = rowStart + across.first[o]; k < across.from[o + 1]; k++, i++) {
+                    sum += across.overlap[k] * value[grey[i] & 0xFF];
+                }
+                cols[y * ow + o] = sum / cw;
             }
         }
-        return scaleAndCentre(values, cw, ch, left, top0, invert);
+        return scaleRowsAndCentre(cols, ow, size[1], cw, ch, left, top0, invert);
     }
 
     /**
-     * How many pixels have each level. Two ways to the same counts: incrementing one counter pixel after pixel waits
-     * on its previous increment each time, so an image that is mostly one level (a canvas: its border all one level,
-     * {@code background} that level, else -1) is counted by runs, the run's length kept in a register; anything
-     * noisier pixel by pixel, where runs are short and a test per pixel would mispredict (a 280×280 canvas 205 → 56
-     * µs, 78,400 noisy pixels 60 µs either way against 165 µs by runs). Counting by runs also fills {@code spans}:
-     * per row {@code y}, the first and last column of a level other than the background's at {@code 2y} and
-     * {@code 2y + 1} (a span that may begin early, never late; empty when the row has none).
+     * How many pixels have each level. Two ways to the same counts: an image that is mostly one level (a canvas: its
+     * border all one level, {@code background} that level, else -1) is counted row by row within the row's span of
+     * other levels, found by stepping over eight background pixels at a time from both ends, and the background
+     * pixels outside the spans are added at once; anything noisier is counted pixel by pixel. A 280&times;280 canvas
+     * takes 90–120 µs under the server's client compiler (290 µs counted pixel by pixel in runs of one level, as
+     * before; 45 against 84 µs under the server compiler). The spans are filled too: per row {@code y}, the first and
+     * last column of a level other than the background's at {@code 2y} and {@code 2y + 1} (first &gt; last when the
+     * row has none).
      */
     private static int[] levelCounts(byte[] grey, int w, int background, int[] spans) {
         int[] count = new int[256];
@@ -469,35 +479,41 @@ public final class DigitPreprocessor implements InputPreprocessor {
             }
             return count;
         }
-        int level = grey[0] & 0xFF;
-        int run = 0;
+        byte b = (byte) background;
         int h = grey.length / w;
-        // The spans are updated where runs change level only, not pixel by pixel; they may start early (at a row's
-        // start, when a run of another level carries on from the row above), never late.
-        for (int y = 0, i = 0; y < h; y++) {
-            int first = level != background ? 0 : -1;
-            int last = -2;
-            for (int x = 0; x < w; x++, i++) {
-                int v = grey[i] & 0xFF;
-                if (v == level) {
-                    run++;
-                } else {
-                    count[level] += run;
-                    if (level != background) {
-                        last = x - 1;
-                    } else if (first < 0) {
-                        first = x;
-                    }
-                    level = v;
-                    run = 1;
-                }
+        int outside = 0;
+        for (int y = 0; y < h; y++) {
+            int start = y * w;
+            int end = start + w;
+            int first = start;
+            while (first + 8 <= end && eightAre(b, grey, first)) first += 8;
+            while (first < end && grey[first] == b) first++;
+            if (first == end) {
+                spans[2 * y] = 0;
+                spans[2 * y + 1] = -1;
+                outside += w;
+                continue;
             }
-            if (level != background) last = w - 1;
-            spans[2 * y] = first;
-            spans[2 * y + 1] = last;
+            // grey[first] is not the background, so these stop at it at the latest.
+            int stop = end;
+            while (stop - 8 > first && eightAre(b, grey, stop - 8)) stop -= 8;
+            while (grey[stop - 1] == b) stop--;
+            spans[2 * y] = first - start;
+            spans[2 * y + 1] = stop - 1 - start;
+            outside += (first - start) + (end - stop);
+            for (int i = first; i < stop; i++) {
+                count[grey[i] & 0xFF]++;
+            }
         }
-        count[level] += run;
+        count[background] += outside;
         return count;
+    }
+
+    /** Whether the eight levels from {@code at} are all {@code level}: one branch where a loop would take eight. */
+    private static boolean eightAre(byte level, byte[] grey, int at) {
+        return ((grey[at] ^ level) | (grey[at + 1] ^ level) | (grey[at + 2] ^ level) | (grey[at + 3] ^ level)
+                | (grey[at + 4] ^ level) | (grey[at + 5] ^ level) | (grey[at + 6] ^ level) | (grey[at + 7] ^ level))
+                == 0;
     }
 
     /** Step 6: the level reached by the strongest strongInkFraction of the strong pixels, at least minContrast. */
@@ -561,32 +577,42 @@ public final class DigitPreprocessor implements InputPreprocessor {
     /** Steps 8 to 10 on the crop box's normalised values ({@code cw × ch}, row-major). */
     private PreprocessedDigit scaleAndCentre(double[] box, int cw, int ch, int left, int top0, boolean invert) {
         // Step 8: longer side to digitSize, area averaging, columns then rows.
-        int longer = Math.max(cw, ch);
-        int ow = Math.max(1, (cw * digitSize + longer / 2) / longer);
-        int oh = Math.max(1, (ch * digitSize + longer / 2) / longer);
+        int[] size = scaledSize(cw, ch);
+        int ow = size[0];
+        AreaOverlaps across = new AreaOverlaps(cw, ow);
         double[] cols = new double[ch * ow];
         for (int y = 0; y < ch; y++) {
             int rowStart = y * cw;
             for (int o = 0; o < ow; o++) {
-                int lo = o * cw;
-                int hi = lo + cw;
                 double sum = 0;
-                for (int i = lo / ow; i * ow < hi; i++) {
-                    int overlap = Math.min((i + 1) * ow, hi) - Math.max(i * ow, lo);
-                    sum += overlap * box[rowStart + i];
+                for (int k = across.from[o], i = rowStart + across.first[o]; k < across.from[o + 1]; k++, i++) {
+                    sum += across.overlap[k] * box[i];
                 }
                 cols[y * ow + o] = sum / cw;
             }
         }
+        return scaleRowsAndCentre(cols, ow, size[1], cw, ch, left, top0, invert);
+    }
+
+    /** Step 8's output size {@code {w', h'}} for a {@code cw × ch} box. */
+    private int[] scaledSize(int cw, int ch) {
+        int longer = Math.max(cw, ch);
+        return new int[] {Math.max(1, (cw * digitSize + longer / 2) / longer),
+                Math.max(1, (ch * digitSize + longer / 2) / longer)};
+    }
+
+    /**
+     * Step 8's rows on the box's columns already scaled ({@code cols}, {@code ch × ow}), then steps 9 and 10.
+     */
+    private PreprocessedDigit scaleRowsAndCentre(double[] cols, int ow, int oh, int cw, int ch, int left, int top0,
+                                                 boolean invert) {
+        AreaOverlaps down = new AreaOverlaps(ch, oh);
         double[] scaled = new double[oh * ow];
         for (int o = 0; o < oh; o++) {
-            int lo = o * ch;
-            int hi = lo + ch;
             for (int x = 0; x < ow; x++) {
                 double sum = 0;
-                for (int j = lo / oh; j * oh < hi; j++) {
-                    int overlap = Math.min((j + 1) * oh, hi) - Math.max(j * oh, lo);
-                    sum += overlap * cols[j * ow + x];
+                for (int k = down.from[o], j = down.first[o]; k < down.from[o + 1]; k++, j++) {
+                    sum += down.overlap[k] * cols[j * ow + x];
                 }
                 scaled[o * ow + x] = sum / ch;
             }
@@ -739,6 +765,42 @@ public final class DigitPreprocessor implements InputPreprocessor {
         return "DigitPreprocessor[digitSize=" + digitSize + ", minContrast=" + minContrast + ", minInkPixels="
                 + minInkPixels + ", noiseFactor=" + noiseFactor + ", inkThreshold=" + inkThreshold + ", trimFraction="
                 + trimFraction + ", strongInkFraction=" + strongInkFraction + "]";
+    }
+
+    /**
+     * Step 8's overlaps from {@code n} source pixels to {@code m} output pixels, worked out once for all the rows (or
+     * columns) they apply to: in units where a source pixel is {@code m} wide and an output pixel {@code n} wide,
+     * output {@code o} takes the sources from {@code first[o]} on, with the integer overlaps
+     * {@code overlap[from[o]]} to {@code overlap[from[o + 1] - 1]}, in ascending order as the sums need them.
+     */
+    private static final class AreaOverlaps {
+        final int[] first;
+        final int[] from;
+        final int[] overlap;
+
+        AreaOverlaps(int n, int m) {
+            first = new int[m];
+            from = new int[m + 1];
+            int total = 0;
+            for (int o = 0; o < m; o++) {
+                int lo = o * n;
+                int hi = lo + n;
+                first[o] = lo / m;
+                from[o] = total;
+                for (int i = lo / m; i * m < hi; i++) {
+                    total++;
+                }
+            }
+            from[m] = total;
+            overlap = new int[total];
+            for (int o = 0, k = 0; o < m; o++) {
+                int lo = o * n;
+                int hi = lo + n;
+                for (int i = lo / m; i * m < hi; i++) {
+                    overlap[k++] = Math.min((i + 1) * m, hi) - Math.max(i * m, lo);
+                }
+            }
+        }
     }
 
     /** Settings for a {@link DigitPreprocessor}; each setter checks its argument at once. */
