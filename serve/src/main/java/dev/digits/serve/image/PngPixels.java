@@ -1,5 +1,8 @@
 package dev.digits.serve.image;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -16,6 +19,10 @@ import java.util.zip.Inflater;
 final class PngPixels {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+    /** Eight bytes of an array at any offset as one long; the byte order is irrelevant to how it is used here. */
+    private static final VarHandle EIGHT = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    /** A byte value times this is that byte eight times over. */
+    private static final long REPEATED = 0x0101010101010101L;
     /** Pixels above which an RGB(A) image is checked for grey before it is split into planes. */
     private static final long CHECK_BEFORE_SPLITTING = 1 << 20;
 
@@ -319,6 +326,25 @@ final class PngPixels {
                             int a = raw[o] & 0xFF;
                             int c = raw[up] & 0xFF;
                             for (int i = 1; i < stride; i++) {
+                                // Eight zero residuals at a time: where the eight bytes above are all the upper-left
+                                // byte, each is predicted as the left one, so all eight are it; where the left and
+                                // upper-left bytes agree, each is predicted as the one above, so the row repeats the
+                                // row above (and the left and upper-left bytes agree again after each). A canvas's
+                                // background and the insides of its strokes are nearly all such runs.
+                                while (raw[o + i] == 0 && i + 8 <= stride && (long) EIGHT.get(raw, o + i) == 0) {
+                                    long above = (long) EIGHT.get(raw, up + i);
+                                    if (a == c) {
+                                        EIGHT.set(raw, o + i, above);
+                                        a = raw[up + i + 7] & 0xFF;
+                                        c = a;
+                                    } else if (above == c * REPEATED) {
+                                        EIGHT.set(raw, o + i, a * REPEATED);
+                                    } else {
+                                        break;
+                                    }
+                                    i += 8;
+                                }
+                                if (i == stride) break;
                                 int b = raw[up + i] & 0xFF;
                                 int predicted;
                                 if (b == c) {

@@ -200,6 +200,41 @@ class PngPixelsTest {
     }
 
     @Test
+    void canvasRowsDecodeExactlyWhereLongRunsAreUnfilteredEightBytesAtATime() throws IOException {
+        // Thick anti-aliased strokes on a flat background, both polarities, 283 wide so that rows end mid-word: Paeth
+        // rows then hold long runs of zero residuals under a flat row (the left byte repeated), under a stroke with
+        // equal left and upper-left bytes (the row above repeated), and under a stroke's edge (neither).
+        int w = 283;
+        int h = 96;
+        for (int background : new int[] {0, 255}) {
+            BufferedImage canvas = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+            java.awt.Graphics2D g = canvas.createGraphics();
+            g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setColor(new java.awt.Color(background, background, background));
+            g.fillRect(0, 0, w, h);
+            g.setColor(new java.awt.Color(255 - background, 255 - background, 255 - background));
+            g.setStroke(new java.awt.BasicStroke(17, java.awt.BasicStroke.CAP_ROUND, java.awt.BasicStroke.JOIN_ROUND));
+            g.drawOval(20, 12, 90, 70);
+            g.drawLine(150, 5, 160, 90);
+            g.fillRect(200, 10, 41, 80);
+            g.drawLine(230, 50, 282, 60);
+            g.dispose();
+            byte[] grey = ((java.awt.image.DataBufferByte) canvas.getRaster().getDataBuffer()).getData().clone();
+            for (int first = 0; first < 6; first++) {
+                // 0 to 4: the filters in turn from that one; 5: Paeth on every row, as encoders choose for canvases.
+                byte[] rows = first < 5 ? filtered(grey, w, h, 1, first) : filteredBy(grey, w, h, 1, y -> 4);
+                byte[] png = TestPngs.fromRows(rows, w, h, 0);
+                String what = "background " + background + ", first row filter " + first;
+                assertArrayEquals(grey, PngPixels.decode(png, PngPixels.header(png, "t"), "t").grey, what);
+                BufferedImage read = ImageIO.read(new ByteArrayInputStream(png));
+                for (int i = 0; i < grey.length; i++) {
+                    assertEquals(grey[i] & 0xFF, read.getRaster().getSample(i % w, i / w, 0), "ImageIO, " + what);
+                }
+            }
+        }
+    }
+
+    @Test
     void opaqueGreyWrittenAsRgbOrRgbaDecodesToGreyLevels() throws IOException {
         int w = 31;
         int h = 22;
@@ -365,9 +400,15 @@ class PngPixelsTest {
 
     /** Rows of {@code stride} sample bytes, row y filtered with filter (y + firstFilter) % 5, {@code bpp} bytes a pixel. */
     private static byte[] filtered(byte[] samples, int stride, int h, int bpp, int firstFilter) {
+        return filteredBy(samples, stride, h, bpp, y -> (y + firstFilter) % 5);
+    }
+
+    /** Rows filtered as a PNG encoder does, row {@code y} with filter {@code filterOfRow(y)}. */
+    private static byte[] filteredBy(byte[] samples, int stride, int h, int bpp,
+                                     java.util.function.IntUnaryOperator filterOfRow) {
         byte[] rows = new byte[h * (stride + 1)];
         for (int y = 0; y < h; y++) {
-            int filter = (y + firstFilter) % 5;
+            int filter = filterOfRow.applyAsInt(y);
             int o = y * (stride + 1);
             int cur = y * stride;
             int prev = cur - stride;
