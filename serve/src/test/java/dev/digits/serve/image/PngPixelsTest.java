@@ -235,6 +235,32 @@ class PngPixelsTest {
     }
 
     @Test
+    void theZlibHeaderIsCheckedAndTheChecksumIsNot() throws IOException {
+        int w = 40;
+        int h = 30;
+        byte[] grey = new byte[w * h];
+        for (int i = 0; i < grey.length; i++) grey[i] = (byte) (i % 97 < 60 ? 0 : 255 - i % 97);
+        byte[] png = TestPngs.fromRows(filtered(grey, w, h, 1, 4), w, h, 0);
+        int idat = 33 + 8;
+        // The Adler-32 is the IDAT data's last four bytes: changing it changes no pixel (libpng can be told the same).
+        byte[] otherChecksum = png.clone();
+        otherChecksum[idat + readLength(png, 33) - 1] ^= 0x5A;
+        assertArrayEquals(grey, PngPixels.decode(otherChecksum, PngPixels.header(otherChecksum, "t"), "t").grey);
+        // A header whose two bytes are no multiple of 31, or that names a preset dictionary, is damage.
+        for (int change : new int[] {0x01, 0x20}) {
+            byte[] badHeader = png.clone();
+            badHeader[idat + 1] ^= (byte) change;
+            UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                    () -> PngPixels.decode(badHeader, PngPixels.header(badHeader, "upload"), "upload"));
+            assertTrue(e.getMessage().contains("upload") && e.getMessage().contains("zlib header"), e.getMessage());
+        }
+    }
+
+    private static int readLength(byte[] png, int at) {
+        return (png[at] & 0xFF) << 24 | (png[at + 1] & 0xFF) << 16 | (png[at + 2] & 0xFF) << 8 | (png[at + 3] & 0xFF);
+    }
+
+    @Test
     void opaqueGreyWrittenAsRgbOrRgbaDecodesToGreyLevels() throws IOException {
         int w = 31;
         int h = 22;
