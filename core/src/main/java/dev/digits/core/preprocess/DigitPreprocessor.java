@@ -476,9 +476,9 @@ public final class DigitPreprocessor implements InputPreprocessor {
      * other levels, found by stepping over eight background pixels at a time from both ends, and the background
      * pixels outside the spans are added at once; anything noisier is counted pixel by pixel. A 280&times;280 canvas
      * takes 66–77 µs under the server's client compiler (about 290 µs counted pixel by pixel in runs of one level,
-     * as before; 41–47 against 84–90 µs under the server compiler). The spans are filled too: per row {@code y}, the first and
-     * last column of a level other than the background's at {@code 2y} and {@code 2y + 1} (first &gt; last when the
-     * row has none).
+     * as before; 41–47 against 84–90 µs under the server compiler). The spans are filled too: per row {@code y}, the
+     * first and last column of a level other than the background's at {@code 2y} and {@code 2y + 1} (first &gt; last
+     * when the row has none).
      */
     private static int[] levelCounts(byte[] grey, int w, int background, int[] spans) {
         int[] count = new int[256];

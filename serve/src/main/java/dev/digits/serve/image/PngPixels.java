@@ -272,9 +272,9 @@ final class PngPixels {
      * CRCs, which ImageIO does not check either.
      */
     private static byte[] inflate(byte[] data, int expected, String source) {
-        // RFC 1950: compression method 8 (deflate) with a window of at most 32 kB, no preset dictionary, and the two
-        // bytes a multiple of 31 as a check of their own.
-        if (data.length < 2 || (data[0] & 0x8F) != 8 || (data[0] & 0xF0) > 0x70 || (data[1] & 0x20) != 0
+        // RFC 1950: compression method 8 (deflate) with a window of at most 32 kB (CINFO at most 7, so its top bit
+        // clear), no preset dictionary, and the two bytes a multiple of 31 as a check of their own.
+        if (data.length < 2 || (data[0] & 0x8F) != 8 || (data[1] & 0x20) != 0
                 || ((data[0] & 0xFF) << 8 | (data[1] & 0xFF)) % 31 != 0) {
             throw new UnreadableImageException(source + " is a damaged PNG: its image data has no valid zlib header");
         }
