@@ -5,6 +5,7 @@ import dev.digits.convert.onnx.OnnxRuntimeModel;
 import dev.digits.convert.tflite.TfliteExporter;
 import dev.digits.convert.tfjs.TfjsLoadedModel;
 import dev.digits.convert.tfjs.TfjsRuntime;
+import dev.digits.core.error.InvalidInputException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +34,9 @@ interface SourceRuntime {
             try (LoadedModel probe = runner.load(file, null)) {
                 probe.predict(new float[784], 1);
                 name = runner.runtime(file, null);
+            } catch (InvalidInputException e) {
+                // A mistyped -Ddigits.tflite.runtime is the user's to fix, as in an export, not a file to try elsewhere.
+                throw e;
             } catch (IOException | RuntimeException e) {
                 continue;
             }

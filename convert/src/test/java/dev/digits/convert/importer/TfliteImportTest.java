@@ -99,6 +99,22 @@ class TfliteImportTest {
     }
 
     @Test
+    void aMistypedTfliteRuntimeIsRefusedAsInAnExport() {
+        String property = dev.digits.convert.tflite.TfliteExporter.RUNTIME_PROPERTY;
+        String before = System.getProperty(property);
+        System.setProperty(property, "gpu");
+        try {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> ModelImporter.analyse(dir.resolve("resnet-float32.tflite"), "t", null, test, LOG::add));
+            assertTrue(e.getMessage().contains(property + "=gpu") && e.getMessage().contains("litert, interpreter or auto"),
+                    e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty(property);
+            else System.setProperty(property, before);
+        }
+    }
+
+    @Test
     void aTruncatedFileIsRefusedAsUnreadable() throws Exception {
         byte[] bytes = Files.readAllBytes(dir.resolve("resnet-float32.tflite"));
         Path cut = dir.resolve("cut.tflite");
