@@ -6,7 +6,9 @@ import dev.digits.core.artifact.InputContract.Polarity;
 import dev.digits.core.artifact.ModelArtifact;
 import dev.digits.core.data.ImageSet;
 import dev.digits.train.Evaluation;
+import dev.digits.train.TrainedModel;
 import dev.digits.train.data.Dataset;
+import dev.digits.train.robustness.DigitCheckFit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +24,7 @@ import java.util.concurrent.Callable;
                 "serve and retrain use like any other. The input the model expects (pixel range, normalisation, polarity)",
                 "is found by trying the plausible ones on MNIST test digits, or given with the options below; the imported",
                 "network is checked against the original file in its own runtime (ONNX Runtime, LiteRT or the TFLite interpreter, TF.js)",
-                "on all 10,000 test digits."},
+                "on all 10,000 test digits. A digit check is fitted for it, so that it can answer \"not a digit\"."},
         footer = {"", "Examples:", "  digits import mnist.onnx                       # -> models/mnist",
                 "  digits import mnist.onnx --output models/torch-cnn",
                 "  digits import mnist.tflite",
@@ -32,6 +34,9 @@ import java.util.concurrent.Callable;
                 "", "Exit codes: 3 for a file Digits cannot read or a layer it cannot express (nothing is written),",
                 "4 when the imported network does not answer what the file answers."})
 final class ImportCommand implements Callable<Integer> {
+    /** Training digits the digit check is fitted on. */
+    static final int HELD_OUT = 5000;
+
     @Parameters(paramLabel = "FILE", description = "The model file: .onnx (with any external data beside it), .tflite, Keras .h5 or .keras, or a TF.js model.json (or its directory).")
     Path file;
 
@@ -53,6 +58,12 @@ final class ImportCommand implements Callable<Integer> {
             description = "light-on-dark (white ink on black, as MNIST) or dark-on-light (as paper).")
     String polarity;
 
+    @Option(names = "--no-digit-check",
+            description = {"Do not fit a digit check. By default the import fits one as training does — the temperature by minimum",
+                    "NLL, the threshold rejecting 1% of the last " + HELD_OUT + " MNIST training digits — so that the server, the",
+                    "browser and the Android app answer \"not a digit\" for the imported model as for Digits' own."})
+    boolean noDigitCheck;
+
     @Mixin
     DataOptions data;
 
@@ -68,10 +79,31 @@ final class ImportCommand implements Callable<Integer> {
         String name = target.toAbsolutePath().normalize().getFileName().toString();
         ModelImporter.Analysis a = ModelImporter.analyse(file, name, given(), test, System.out::println);
         Evaluation eval = Evaluation.of(test, a.probabilities());
-        ModelArtifact artifact = a.write(target, eval.toMetrics(), force);
+        DigitCheckFit fit = noDigitCheck ? null : fitDigitCheck(a, mnist.train());
+        ModelArtifact artifact = fit == null ? a.write(target, eval.toMetrics(), force)
+                : a.write(target, eval.toMetrics(), fit.check(), fit.describe(), force);
+        if (fit != null) {
+            System.out.printf(Locale.ROOT, "Digit check: %s; it rejects %.2f%% of the MNIST test digits.%n", fit.describe(),
+                    100 * fit.rejectedShareOf(a.probabilities()));
+        }
         System.out.println("Imported as " + artifact.path() + "; next: digits evaluate " + target + ", digits export " + target
                 + " --format all");
         return ExitCodes.OK;
+    }
+
+    /**
+     * The digit check for the imported network, fitted on the last {@value #HELD_OUT} training digits: never on the test
+     * set, which only reports. A model trained elsewhere has most likely seen those digits, so the check may reject
+     * somewhat more than 1% of new ones; the test set's share is printed so that the user sees it.
+     */
+    private static DigitCheckFit fitDigitCheck(ModelImporter.Analysis a, ImageSet train) {
+        int n = Math.min(HELD_OUT, train.size());
+        int[] last = new int[n];
+        for (int i = 0; i < n; i++) last[i] = train.size() - n + i;
+        try (TrainedModel network = new TrainedModel(a.spec(), a.weights(), ImageSet.digitClasses())) {
+            return DigitCheckFit.fit(network, train.subset(last), DigitCheckFit.DEFAULT_REJECTED,
+                    "MNIST training digits, the last of the set (the original model may have been trained on them)");
+        }
     }
 
     /** The contract the options give, or null when none is given (search). */

@@ -14,6 +14,7 @@ import dev.digits.core.error.VerificationFailedException;
 import dev.digits.core.io.AtomicFiles;
 import dev.digits.core.model.ModelSpec;
 import dev.digits.core.model.SafeTensors;
+import dev.digits.core.recognition.DigitCheck;
 import dev.digits.core.recognition.Recognition;
 
 import java.io.IOException;
@@ -93,6 +94,18 @@ public final class ModelImporter {
          * @param replace whether an existing {@code dir} may be replaced
          */
         public ModelArtifact write(Path dir, ModelCard.Metrics metrics, boolean replace) throws IOException {
+            return write(dir, metrics, DigitCheck.NONE, null, replace);
+        }
+
+        /**
+         * As {@link #write(Path, ModelCard.Metrics, boolean)}, the card with a digit check fitted for the imported
+         * network, so that the server, the browser and the Android app answer "not a digit" for it as for Digits' own.
+         *
+         * @param fit how the check was fitted, recorded in the card ({@code training.digitCheckFit}); null with
+         *            {@link DigitCheck#NONE}
+         */
+        public ModelArtifact write(Path dir, ModelCard.Metrics metrics, DigitCheck check, String fit, boolean replace)
+                throws IOException {
             Path target = dir.toAbsolutePath().normalize();
             checkTarget(target, replace);
             Files.createDirectories(target.getParent());
@@ -106,6 +119,8 @@ public final class ModelImporter {
                         .metrics(metrics == null ? ModelCard.Metrics.none() : metrics)
                         .provenance(provenance())
                         .source(source)
+                        .digitCheck(check)
+                        .training(fit == null ? Map.of() : Map.of("digitCheckFit", fit))
                         .build();
                 card.write(tmp.resolve(ModelArtifact.CARD_FILE));
                 Path old = null;
