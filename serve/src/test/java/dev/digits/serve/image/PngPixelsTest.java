@@ -347,12 +347,16 @@ class PngPixelsTest {
     void oneColouredPixelKeepsAnImageInColour() throws IOException {
         int w = 23;
         int h = 14;
-        for (int channels = 3; channels <= 4; channels++) {
-            int[] argb = greyPicture(w, h, 0xFF);
-            argb[w * h - 2] = 0xFF102030;
-            byte[] png = TestPngs.fromRows(filtered(samples(argb, channels), w * channels, h, channels, 4), w, h,
-                    channels == 4 ? 6 : 2);
-            assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb, channels + " channels");
+        // Red, green or blue alone differing from the other two is colour too.
+        for (int colour : new int[] {0xFF102030, 0xFF301010, 0xFF103010, 0xFF101030}) {
+            for (int channels = 3; channels <= 4; channels++) {
+                int[] argb = greyPicture(w, h, 0xFF);
+                argb[w * h - 2] = colour;
+                byte[] png = TestPngs.fromRows(filtered(samples(argb, channels), w * channels, h, channels, 4), w, h,
+                        channels == 4 ? 6 : 2);
+                assertArrayEquals(argb, PngPixels.decode(png, PngPixels.header(png, "t"), "t").argb,
+                        channels + " channels, colour " + Integer.toHexString(colour));
+            }
         }
     }
 
