@@ -59,9 +59,9 @@ final class ImportCommand implements Callable<Integer> {
     String polarity;
 
     @Option(names = "--no-digit-check",
-            description = {"Do not fit a digit check. By default the import fits one as training does — the temperature by minimum",
-                    "NLL, the threshold rejecting 1% of the last " + HELD_OUT + " MNIST training digits — so that the server, the",
-                    "browser and the Android app answer \"not a digit\" for the imported model as for Digits' own."})
+            description = "Do not fit a digit check. By default the import fits one as training does (the temperature by"
+                    + " minimum NLL, the threshold rejecting 1%% of the last 5,000 MNIST training digits), so that the server,"
+                    + " the browser and the Android app answer \"not a digit\" for the imported model as for Digits' own.")
     boolean noDigitCheck;
 
     @Mixin
