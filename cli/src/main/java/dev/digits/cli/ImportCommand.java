@@ -34,9 +34,6 @@ import java.util.concurrent.Callable;
                 "", "Exit codes: 3 for a file Digits cannot read or a layer it cannot express (nothing is written),",
                 "4 when the imported network does not answer what the file answers."})
 final class ImportCommand implements Callable<Integer> {
-    /** Training digits the digit check is fitted on. */
-    static final int HELD_OUT = 5000;
-
     @Parameters(paramLabel = "FILE", description = "The model file: .onnx (with any external data beside it), .tflite, Keras .h5 or .keras, or a TF.js model.json (or its directory).")
     Path file;
 
@@ -92,16 +89,14 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /**
-     * The digit check for the imported network, fitted on the last {@value #HELD_OUT} training digits: never on the test
-     * set, which only reports. A model trained elsewhere has most likely seen those digits, so the check may reject
+     * The digit check for the imported network, fitted on the last {@value TrainCommand#DEFAULT_HOLD_OUT} training
+     * digits, those training holds out by default; never on the test set, which only reports. A model trained elsewhere has most likely seen those digits, so the check may reject
      * somewhat more than 1% of new ones; the test set's share is printed so that the user sees it.
      */
     private static DigitCheckFit fitDigitCheck(ModelImporter.Analysis a, ImageSet train) {
-        int n = Math.min(HELD_OUT, train.size());
-        int[] last = new int[n];
-        for (int i = 0; i < n; i++) last[i] = train.size() - n + i;
+        ImageSet heldOut = train.subset(ImageSet.range(Math.max(0, train.size() - TrainCommand.DEFAULT_HOLD_OUT), train.size()));
         try (TrainedModel network = new TrainedModel(a.spec(), a.weights(), ImageSet.digitClasses())) {
-            return DigitCheckFit.fit(network, train.subset(last), DigitCheckFit.DEFAULT_REJECTED,
+            return DigitCheckFit.fit(network, heldOut, DigitCheckFit.DEFAULT_REJECTED,
                     "MNIST training digits, the last of the set (the original model may have been trained on them)");
         }
     }

@@ -157,8 +157,8 @@ final class PngPixels {
         boolean checkWhileSplitting = channels > 2 && (long) w * height <= CHECK_BEFORE_SPLITTING;
         if (channels > 2 && !checkWhileSplitting && !greyResiduals(raw, w, height, channels)) return null;
         if (channels == 4) return rgbaGreyPlanes(raw, w, height);
-        boolean alpha = channels == 2 || channels == 4;
-        int alphaAt = channels - 1;
+        // Grey-and-alpha or RGB from here: only the former has an alpha byte, the pixel's second.
+        boolean alpha = channels == 2;
         byte[] grey = new byte[(w + 1) * height];
         byte[] alphas = alpha ? new byte[(w + 1) * height] : null;
         // Whether the alpha residuals are those of a fully opaque image, which then needs no alpha plane at all.
@@ -179,7 +179,7 @@ final class PngPixels {
                 if (checkWhileSplitting && (raw[from + 1] != r || raw[from + 2] != r)) return null;
                 grey[to] = r;
                 if (alpha) {
-                    byte a = raw[from + alphaAt];
+                    byte a = raw[from + 1];
                     alphas[to] = a;
                     if (opaque && a != (x == 0 ? (byte) first : rest)) opaque = false;
                 }
